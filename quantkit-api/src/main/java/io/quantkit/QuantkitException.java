@@ -1,0 +1,14 @@
+package io.quantkit;
+
+/** Root of every error quantkit raises; the message says what was wrong and where (file, layer, tensor). */
+public class QuantkitException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public QuantkitException(String message) {
+    super(message);
+  }
+
+  public QuantkitException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

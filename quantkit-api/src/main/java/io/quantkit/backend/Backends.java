@@ -1,0 +1,28 @@
+package io.quantkit.backend;
+
+import io.quantkit.BackendException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/** Finds {@link Backend} implementations on the class path. */
+public final class Backends {
+  private Backends() {}
+
+  public static Backend named(String name) {
+    for (Backend b : ServiceLoader.load(Backend.class)) {
+      if (b.name().equalsIgnoreCase(name)) {
+        return b;
+      }
+    }
+    throw new BackendException("no backend named '" + name + "' on the class path; available: " + available());
+  }
+
+  public static List<String> available() {
+    List<String> names = new ArrayList<>();
+    for (Backend b : ServiceLoader.load(Backend.class)) {
+      names.add(b.name());
+    }
+    return names;
+  }
+}

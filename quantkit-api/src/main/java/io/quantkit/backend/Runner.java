@@ -1,0 +1,34 @@
+package io.quantkit.backend;
+
+import io.quantkit.ir.Graph;
+import io.quantkit.tensor.Tensor;
+import java.util.Map;
+
+/**
+ * A compiled graph ready for batch inference. Not thread-safe: use one runner per thread. Close it
+ * to release native memory deterministically.
+ */
+public interface Runner extends AutoCloseable {
+
+  /** The graph this runner executes (its inputs and outputs define {@link #run}'s contract). */
+  Graph graph();
+
+  /** Name of the backend that compiled it. */
+  String backendName();
+
+  /**
+   * Runs one batch. {@code inputs} maps each graph input name to a tensor whose shape matches
+   * the declared one (unknown dimensions, typically the batch, may take any size). Returns every
+   * graph output by name.
+   */
+  Map<String, Tensor> run(Map<String, Tensor> inputs);
+
+  /** Single-input, single-output convenience form of {@link #run(Map)}. */
+  default Tensor run(Tensor input) {
+    Graph g = graph();
+    return run(Map.of(g.input().name(), input)).get(g.output());
+  }
+
+  @Override
+  void close();
+}

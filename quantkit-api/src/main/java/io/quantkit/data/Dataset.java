@@ -1,0 +1,26 @@
+package io.quantkit.data;
+
+import io.quantkit.tensor.Shape;
+import java.util.List;
+
+/** A fixed, ordered, labelled image set. Deterministic: the same index always gives the same image. */
+public interface Dataset {
+
+  /** Human-readable identity, e.g. "cifar10/test_batch.bin". */
+  String name();
+
+  int size();
+
+  List<String> classNames();
+
+  /** Shape of one image, [H, W, C]. */
+  Shape imageShape();
+
+  /** Images {@code from} (inclusive) to {@code to} (exclusive) as one batch. */
+  Batch batch(int from, int to);
+
+  /** The first {@code n} images (all of them when n >= size()). */
+  default Dataset limit(int n) {
+    return Datasets.limit(this, n);
+  }
+}

@@ -1,0 +1,7 @@
+package io.quantkit.ir;
+
+import io.quantkit.tensor.DataType;
+import io.quantkit.tensor.Shape;
+
+/** A named tensor's element type and (possibly partly unknown) shape. */
+public record ValueInfo(String name, DataType type, Shape shape) {}
