@@ -1,0 +1,248 @@
+package io.quantkit.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.quantkit.BackendException;
+import io.quantkit.backend.Runner;
+import io.quantkit.ir.Graph;
+import io.quantkit.ir.ValueInfo;
+import io.quantkit.tensor.DataType;
+import io.quantkit.tensor.Shape;
+import io.quantkit.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A graph loaded into an ONNX Runtime session. Each input keeps a direct buffer and the
+ * OnnxTensor wrapping it for as long as batches keep the same shape, so a steady stream of
+ * batches costs one copy into native memory per input and no native allocation.
+ */
+final class OrtRunner implements Runner {
+  private final Graph graph;
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final OrtSession.SessionOptions sessionOptions;
+  private final Set<String> outputNames;
+  private final Map<String, InputSlot> slots = new HashMap<>();
+  private boolean closed;
+
+  OrtRunner(Graph graph, OrtEnvironment env, OrtSession session, OrtSession.SessionOptions sessionOptions) {
+    this.graph = graph;
+    this.env = env;
+    this.session = session;
+    this.sessionOptions = sessionOptions;
+    this.outputNames = new LinkedHashSet<>(graph.outputs());
+  }
+
+  @Override
+  public Graph graph() {
+    return graph;
+  }
+
+  @Override
+  public String backendName() {
+    return OrtBackend.NAME;
+  }
+
+  @Override
+  public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    if (closed) {
+      throw new BackendException("runner for graph '" + graph.name() + "' is closed");
+    }
+    for (String name : inputs.keySet()) {
+      if (graph.inputs().stream().noneMatch(v -> v.name().equals(name))) {
+        throw new BackendException("graph '" + graph.name() + "' has no input '" + name + "'; its inputs are " + inputNames());
+      }
+    }
+    Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+    for (ValueInfo vi : graph.inputs()) {
+      Tensor t = inputs.get(vi.name());
+      if (t == null) {
+        throw new BackendException("graph '" + graph.name() + "': no tensor given for input '" + vi.name() + "'");
+      }
+      check(vi, t);
+      InputSlot slot = slots.get(vi.name());
+      if (slot == null || !slot.fits(t)) {
+        if (slot != null) {
+          slot.close();
+          slots.remove(vi.name());
+        }
+        slot = new InputSlot(env, vi.name(), t.type(), t.shape());
+        slots.put(vi.name(), slot);
+      }
+      slot.fill(t);
+      feed.put(vi.name(), slot.tensor);
+    }
+    try (OrtSession.Result result = session.run(feed, outputNames)) {
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      for (String name : graph.outputs()) {
+        OnnxValue v = result.get(name).orElseThrow(() -> new BackendException(
+            "ONNX Runtime returned no value for output '" + name + "' of graph '" + graph.name() + "'"));
+        out.put(name, toTensor(name, v));
+      }
+      return out;
+    } catch (OrtException e) {
+      throw new BackendException("ONNX Runtime failed running graph '" + graph.name() + "' on " + describe(inputs) + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private void check(ValueInfo vi, Tensor t) {
+    Shape declared = vi.shape();
+    boolean ok = t.type() == vi.type() && t.shape().rank() == declared.rank();
+    for (int i = 0; ok && i < declared.rank(); i++) {
+      ok = declared.dim(i) == Shape.UNKNOWN || declared.dim(i) == t.shape().dim(i);
+    }
+    if (!ok) {
+      throw new BackendException("graph '" + graph.name() + "' input '" + vi.name() + "' expects " + vi.type() + " " + declared
+          + ", got " + t.type() + " " + t.shape());
+    }
+  }
+
+  private List<String> inputNames() {
+    List<String> names = new ArrayList<>();
+    graph.inputs().forEach(v -> names.add(v.name()));
+    return names;
+  }
+
+  private static String describe(Map<String, Tensor> inputs) {
+    StringBuilder sb = new StringBuilder("{");
+    inputs.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(k).append(": ").append(v.type()).append(' ').append(v.shape()));
+    return sb.append('}').toString();
+  }
+
+  private Tensor toTensor(String name, OnnxValue value) {
+    if (!(value instanceof OnnxTensor)) {
+      throw new BackendException("output '" + name + "' of graph '" + graph.name() + "' is a " + value.getType() + ", not a tensor");
+    }
+    OnnxTensor t = (OnnxTensor) value;
+    TensorInfo info = t.getInfo();
+    Shape shape = Shape.of(info.getShape());
+    int n = shape.size();
+    switch (info.type) {
+      case FLOAT: {
+        float[] v = new float[n];
+        t.getFloatBuffer().get(v);
+        return Tensor.wrapFloats(shape, v);
+      }
+      case UINT8:
+      case INT8: {
+        byte[] v = new byte[n];
+        t.getByteBuffer().get(v);
+        return Tensor.wrapBytes(info.type == OnnxJavaType.UINT8 ? DataType.UINT8 : DataType.INT8, shape, v);
+      }
+      case INT32: {
+        int[] v = new int[n];
+        t.getIntBuffer().get(v);
+        return Tensor.wrapInts(shape, v);
+      }
+      case INT64: {
+        long[] v = new long[n];
+        t.getLongBuffer().get(v);
+        return Tensor.ofLongs(shape, v);
+      }
+      default:
+        throw new BackendException("output '" + name + "' of graph '" + graph.name() + "' has element type " + info.type
+            + ", which quantkit tensors cannot hold");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    slots.values().forEach(InputSlot::close);
+    slots.clear();
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new BackendException("ONNX Runtime failed closing the session of graph '" + graph.name() + "': " + e.getMessage(), e);
+    } finally {
+      sessionOptions.close();
+    }
+  }
+
+  /**
+   * Native-order direct memory and the OnnxTensor over it. ONNX Runtime reads a direct buffer in
+   * place, so refilling the buffer changes what the next run sees without a new tensor.
+   */
+  private static final class InputSlot implements AutoCloseable {
+    final DataType type;
+    final Shape shape;
+    final ByteBuffer memory;
+    final OnnxTensor tensor;
+
+    InputSlot(OrtEnvironment env, String name, DataType type, Shape shape) {
+      this.type = type;
+      this.shape = shape;
+      this.memory = ByteBuffer.allocateDirect(Math.max(1, shape.size() * type.byteSize())).order(ByteOrder.nativeOrder());
+      long[] dims = shape.toLongArray();
+      try {
+        switch (type) {
+          case FLOAT32: tensor = OnnxTensor.createTensor(env, floats(), dims); break;
+          case INT8: tensor = OnnxTensor.createTensor(env, bytes(), dims, OnnxJavaType.INT8); break;
+          case UINT8: tensor = OnnxTensor.createTensor(env, bytes(), dims, OnnxJavaType.UINT8); break;
+          case INT32: tensor = OnnxTensor.createTensor(env, ints(), dims); break;
+          case INT64: tensor = OnnxTensor.createTensor(env, longs(), dims); break;
+          default: throw new AssertionError(type);
+        }
+      } catch (OrtException e) {
+        throw new BackendException("ONNX Runtime could not create input tensor '" + name + "' " + type + " " + shape + ": "
+            + e.getMessage(), e);
+      }
+    }
+
+    private FloatBuffer floats() {
+      return memory.duplicate().order(ByteOrder.nativeOrder()).limit(shape.size() * 4).asFloatBuffer();
+    }
+
+    private ByteBuffer bytes() {
+      return memory.duplicate().order(ByteOrder.nativeOrder()).limit(shape.size());
+    }
+
+    private IntBuffer ints() {
+      return memory.duplicate().order(ByteOrder.nativeOrder()).limit(shape.size() * 4).asIntBuffer();
+    }
+
+    private LongBuffer longs() {
+      return memory.duplicate().order(ByteOrder.nativeOrder()).limit(shape.size() * 8).asLongBuffer();
+    }
+
+    boolean fits(Tensor t) {
+      return t.type() == type && t.shape().equals(shape);
+    }
+
+    void fill(Tensor t) {
+      switch (type) {
+        case FLOAT32: floats().put(t.floatBuffer()); break;
+        case INT8:
+        case UINT8: bytes().put(t.byteBuffer()); break;
+        case INT32: ints().put(t.intBuffer()); break;
+        case INT64: longs().put(t.longBuffer()); break;
+        default: throw new AssertionError(type);
+      }
+    }
+
+    @Override
+    public void close() {
+      tensor.close();
+    }
+  }
+}
