@@ -57,9 +57,12 @@ public final class OrtBackend implements Backend {
     }
   }
 
-  /** One process-wide environment, as ONNX Runtime requires; it logs errors only. */
+  /**
+   * One process-wide environment, as ONNX Runtime requires. Its log is limited to fatal errors:
+   * a library must not write to stderr, and every failure reaches the caller as an exception.
+   */
   static OrtEnvironment environment() {
-    return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "quantkit");
+    return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "quantkit");
   }
 
   private static OrtSession.SessionOptions.OptLevel optLevel(RunnerOptions.Optimization o) {

@@ -111,6 +111,12 @@ final class ShapeRules {
       TypeShape b = in.get(1);
       int m = a.hasRank() ? a.shape().dim(g.transA() ? 1 : 0) : Shape.UNKNOWN;
       int n = b.hasRank() ? b.shape().dim(g.transB() ? 0 : 1) : Shape.UNKNOWN;
+      int ka = a.hasRank() ? a.shape().dim(g.transA() ? 0 : 1) : Shape.UNKNOWN;
+      int kb = b.hasRank() ? b.shape().dim(g.transB() ? 1 : 0) : Shape.UNKNOWN;
+      if (ka != Shape.UNKNOWN && kb != Shape.UNKNOWN && ka != kb) {
+        throw new IllegalArgumentException("Gemm inner dimensions differ: A " + a.shape() + (g.transA() ? "'" : "")
+            + ", B " + b.shape() + (g.transB() ? "'" : ""));
+      }
       return new TypeShape(DataType.FLOAT32, Shape.of(m, n));
     } else if (op instanceof Op.MatMul) {
       TypeShape b = in.get(1);
