@@ -117,10 +117,15 @@ public final class OnnxModel {
 
   private static byte[] readFile(Path file, String what) {
     try {
+      // Protobuf messages are limited to 2 GiB; larger models keep their weights in external data.
+      long size = Files.size(file);
+      if (size > Integer.MAX_VALUE - 8) {
+        throw new ModelFormatException(what + " file " + file + " is " + size + " bytes, over protobuf's 2 GiB limit");
+      }
       return Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new ModelFormatException(what + " file " + file + " does not exist", e);
-    } catch (IOException | UncheckedIOException | OutOfMemoryError e) {
+    } catch (IOException | UncheckedIOException e) {
       throw new ModelFormatException("cannot read " + what + " file " + file + ": " + e.getMessage(), e);
     }
   }
