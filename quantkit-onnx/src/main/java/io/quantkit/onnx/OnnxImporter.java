@@ -51,6 +51,7 @@ final class OnnxImporter {
   private final Set<String> taken = new HashSet<>();
   private final Set<String> consumed = new HashSet<>();
   private final Set<String> graphOutputs = new HashSet<>();
+  private final Set<String> nodeNames = new HashSet<>();
 
   private OnnxImporter(ModelProto model, String where, Path modelDir) {
     this.model = model;
@@ -303,7 +304,9 @@ final class OnnxImporter {
 
   private void node(NodeProto p, int index) {
     String domain = p.getDomain();
-    String name = p.getName().isEmpty() || !nameFree(p.getName()) ? fresh(p.getOpType() + "_" + index) : p.getName();
+    // ONNX does not require node names, nor unique ones; the IR does.
+    String name = p.getName().isEmpty() || nodeNames.contains(p.getName()) ? fresh(p.getOpType() + "_" + index) : p.getName();
+    nodeNames.add(name);
     Ctx c = new Ctx(p, name);
     if (!domain.isEmpty() && !domain.equals("ai.onnx")) {
       throw c.unsupported("operator domain '" + domain + "' is not supported");
@@ -359,14 +362,6 @@ final class OnnxImporter {
     }
   }
 
-  private boolean nameFree(String name) {
-    for (Node n : nodes) {
-      if (n.name().equals(name)) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   /** Adds an IR node producing the ONNX node's first output and records its type and shape. */
   private void emit(Ctx c, Op op, List<String> inputs) {
@@ -375,6 +370,7 @@ final class OnnxImporter {
   }
 
   private void emit(String nodeName, Op op, List<String> inputs, String output) {
+    nodeNames.add(nodeName);
     Node n = Node.of(nodeName, op, inputs, List.of(output));
     List<TypeShape> outs;
     try {

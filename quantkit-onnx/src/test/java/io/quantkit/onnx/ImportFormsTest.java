@@ -252,4 +252,16 @@ class ImportFormsTest {
       assertArrayEquals(new float[] {8.5f, 11.5f}, r.run(Map.of("a", Tensor.ofFloats(Shape.of(1, 2), 1, 1))).get("y").toFloatArray(), 1e-6f);
     }
   }
+
+  @Test
+  void missingAndDuplicateNodeNamesGetUniqueOnes() {
+    GraphProto g = GraphProto.newBuilder().addInput(floats("x", 1, 4))
+        .addNode(node("Relu", List.of("x"), List.of("a")).toBuilder().setName("n"))
+        .addNode(node("Relu", List.of("a"), List.of("b")).toBuilder().setName("n"))
+        .addNode(node("Relu", List.of("b"), List.of("y")).toBuilder().clearName())
+        .addOutput(floats("y")).build();
+    List<String> names = load(13, g).nodes().stream().map(Node::name).toList();
+    assertEquals(3, names.stream().distinct().count(), names.toString());
+    assertEquals("n", names.get(0));
+  }
 }
