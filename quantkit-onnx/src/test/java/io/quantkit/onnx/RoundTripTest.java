@@ -231,4 +231,37 @@ class RoundTripTest {
       throw new java.io.UncheckedIOException(e);
     }
   }
+
+  /** A QDQ convolution: ONNX Runtime should fuse DequantizeLinear -> Conv -> QuantizeLinear into QLinearConv. */
+  @Test
+  void optimizedModelShowsIntegerFusionOfQdqConv(@TempDir Path dir) throws Exception {
+    byte[] w = new byte[2 * 1 * 3 * 3];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (byte) (i - 9);
+    }
+    Graph g = Graph.builder("qdq_conv")
+        .input(new ValueInfo("x", DataType.FLOAT32, Shape.of(1, 1, 5, 5)))
+        .initializer("x_s", Tensor.scalar(0.02f))
+        .initializer("x_zp", Tensor.ofBytes(DataType.UINT8, Shape.scalar(), (byte) 128))
+        .initializer("w_q", Tensor.wrapBytes(DataType.INT8, Shape.of(2, 1, 3, 3), w))
+        .initializer("w_s", Tensor.scalar(0.01f))
+        .initializer("w_zp", Tensor.ofBytes(DataType.INT8, Shape.scalar(), (byte) 0))
+        .initializer("y_s", Tensor.scalar(0.05f))
+        .initializer("y_zp", Tensor.ofBytes(DataType.UINT8, Shape.scalar(), (byte) 100))
+        .node(Node.of("xq", new Op.QuantizeLinear(1), List.of("x", "x_s", "x_zp"), List.of("x_q")))
+        .node(Node.of("xdq", new Op.DequantizeLinear(1), List.of("x_q", "x_s", "x_zp"), List.of("x_dq")))
+        .node(Node.of("wdq", new Op.DequantizeLinear(1), List.of("w_q", "w_s", "w_zp"), List.of("w_dq")))
+        .node(Node.of("conv", new Op.Conv(ints(3, 3), ints(1, 1), ints(1, 1), 1, Padding.sameUpper()), List.of("x_dq", "w_dq"), List.of("y")))
+        .node(Node.of("yq", new Op.QuantizeLinear(1), List.of("y", "y_s", "y_zp"), List.of("y_q")))
+        .node(Node.of("ydq", new Op.DequantizeLinear(1), List.of("y_q", "y_s", "y_zp"), List.of("out")))
+        .output("out")
+        .build();
+    Path opt = dir.resolve("qdq.opt.onnx");
+    try (Runner r = new OrtBackend().compile(g, RunnerOptions.builder().threads(1).optimization(RunnerOptions.Optimization.EXTENDED).build(),
+        OrtOptions.builder().optimizedModelPath(opt).build())) {
+      assertEquals(Shape.of(1, 2, 5, 5), r.run(Tensor.wrapFloats(Shape.of(1, 1, 5, 5), new float[25])).shape());
+    }
+    List<String> ops = ModelProto.parseFrom(readAll(opt)).getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
+    assertTrue(ops.contains("QLinearConv") && !ops.contains("Conv"), "ONNX Runtime fused the QDQ convolution: " + ops);
+  }
 }
