@@ -403,9 +403,9 @@ final class KerasImporter {
       case "InputLayer":
         throw format("InputLayer '" + c.layer() + "' is called on another tensor");
       case "Conv2D":
-        return conv2d(c, plain(c, single(c, ins)));
+        return conv2d(c, single(c, ins));
       case "DepthwiseConv2D":
-        return depthwise(c, plain(c, single(c, ins)));
+        return depthwise(c, single(c, ins));
       case "BatchNormalization":
         return batchNorm(c, plain(c, single(c, ins)));
       case "Activation":
@@ -439,6 +439,8 @@ final class KerasImporter {
 
   private Value conv2d(Call c, Value x) {
     JsonNode cfg = c.config();
+    String act = activationName(c);
+    activationOp(c, act, x);
     requireChannelsLast(c);
     requireRank(c, x, 4);
     int[] k = ints(c, "kernel_size", 2, null);
@@ -460,11 +462,13 @@ final class KerasImporter {
     Padding pad = padding(c, x, k, s, d);
     int[] out = {x.shape()[0], outSize(c, x.shape()[1], k[0], s[0], d[0], pad, 0, x), outSize(c, x.shape()[2], k[1], s[1], d[1], pad, 1, x), filters};
     Op conv = new Op.Conv(ImmutableIntArray.copyOf(k), ImmutableIntArray.copyOf(s), ImmutableIntArray.copyOf(d), groups, pad);
-    return withActivation(c, conv, List.of(x.ir(), kName, bName), out, activationName(c));
+    return withActivation(c, conv, List.of(x.ir(), kName, bName), out, act);
   }
 
   private Value depthwise(Call c, Value x) {
     JsonNode cfg = c.config();
+    String act = activationName(c);
+    activationOp(c, act, x);
     requireChannelsLast(c);
     requireRank(c, x, 4);
     int[] k = ints(c, "kernel_size", 2, null);
@@ -486,7 +490,7 @@ final class KerasImporter {
     Padding pad = padding(c, x, k, s, d);
     int[] out = {x.shape()[0], outSize(c, x.shape()[1], k[0], s[0], d[0], pad, 0, x), outSize(c, x.shape()[2], k[1], s[1], d[1], pad, 1, x), cout};
     Op conv = new Op.Conv(ImmutableIntArray.copyOf(k), ImmutableIntArray.copyOf(s), ImmutableIntArray.copyOf(d), cin, pad);
-    return withActivation(c, conv, List.of(x.ir(), kName, bName), out, activationName(c));
+    return withActivation(c, conv, List.of(x.ir(), kName, bName), out, act);
   }
 
   /**
@@ -683,6 +687,8 @@ final class KerasImporter {
 
   private Value dense(Call c, Value x) {
     JsonNode cfg = c.config();
+    String act = activationName(c);
+    activationOp(c, act, x);
     int units = positive(c, "units");
     int in = x.shape()[x.rank() - 1];
     if (in == Shape.UNKNOWN) {
@@ -695,7 +701,6 @@ final class KerasImporter {
     String bName = useBias ? bias(c, w, "bias", units) : "";
     int[] out = x.shape().clone();
     out[out.length - 1] = units;
-    String act = activationName(c);
     if (x.rank() == 2) {
       return withActivation(c, new Op.Gemm(1f, 1f, false, false), List.of(x.ir(), kName, bName), out, act);
     }

@@ -62,6 +62,7 @@ public final class KerasModel {
     }
     HdfFile file = open(h5);
     try {
+      requireComplete(file, h5);
       String configJson = rootString(file, "model_config", where);
       if (configJson == null) {
         throw new ModelFormatException("file " + where + " is an HDF5 file but not a Keras model: it has no 'model_config'"
@@ -87,6 +88,21 @@ public final class KerasModel {
       return new HdfFile(h5);
     } catch (RuntimeException e) {
       throw new ModelFormatException("cannot open Keras model " + h5 + " as HDF5: " + describe(e), e);
+    }
+  }
+
+  /**
+   * HDF5 records the file's length in its superblock. Checking it up front turns a cut-off
+   * download into one clear message, and catches truncation in parts the importer never reads
+   * (optimizer state), which would otherwise pass unnoticed.
+   */
+  private static void requireComplete(HdfFile file, Path h5) {
+    long expected = file.getHdfBackingStorage().getUserBlockSize()
+        + file.getHdfBackingStorage().getSuperblock().getEndOfFileAddress();
+    long actual = file.size();
+    if (actual < expected) {
+      throw new ModelFormatException("Keras model file " + h5 + " is truncated: it has " + actual
+          + " bytes, its HDF5 header says " + expected);
     }
   }
 
