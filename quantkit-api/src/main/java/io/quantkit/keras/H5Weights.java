@@ -113,32 +113,39 @@ final class H5Weights implements WeightSource {
 
   private WeightArray read(Dataset d, String layer) {
     int[] dims = d.getDimensions();
-    long count = 1;
-    for (int x : dims) {
-      count *= x;
-    }
-    if (count > Integer.MAX_VALUE) {
-      throw new ModelFormatException("file " + where + ": weight " + d.getPath() + " of layer '" + layer + "' has "
-          + count + " elements, too many");
-    }
-    Object flat = d.isEmpty() ? new float[0] : d.getDataFlat();
-    float[] values;
-    if (flat instanceof float[]) {
-      values = (float[]) flat;
-    } else if (flat instanceof double[]) {
-      double[] v = (double[]) flat;
-      values = new float[v.length];
-      for (int i = 0; i < v.length; i++) {
-        values[i] = (float) v[i];
+    return new WeightArray(d.getPath(), dims, () -> load(d, dims, layer));
+  }
+
+  private float[] load(Dataset d, int[] dims, String layer) {
+    try {
+      long count = 1;
+      for (int x : dims) {
+        count *= x;
       }
-    } else {
-      throw new ModelFormatException("file " + where + ": weight " + d.getPath() + " of layer '" + layer + "' holds "
-          + (flat == null ? "nothing" : flat.getClass().getSimpleName()) + ", not floating-point numbers");
+      Object flat = d.isEmpty() ? new float[0] : d.getDataFlat();
+      float[] values;
+      if (flat instanceof float[]) {
+        values = (float[]) flat;
+      } else if (flat instanceof double[]) {
+        double[] v = (double[]) flat;
+        values = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+          values[i] = (float) v[i];
+        }
+      } else {
+        throw new ModelFormatException("file " + where + ": weight " + d.getPath() + " of layer '" + layer + "' holds "
+            + (flat == null ? "nothing" : flat.getClass().getSimpleName()) + ", not floating-point numbers");
+      }
+      if (values.length != count) {
+        throw new ModelFormatException("file " + where + ": weight " + d.getPath() + " of layer '" + layer + "' has "
+            + values.length + " values for shape " + Arrays.toString(dims));
+      }
+      return values;
+    } catch (QuantkitException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new ModelFormatException("file " + where + ": cannot read weight " + d.getPath() + " of layer '" + layer + "': "
+          + KerasModel.describe(e), e);
     }
-    if (values.length != count) {
-      throw new ModelFormatException("file " + where + ": weight " + d.getPath() + " of layer '" + layer + "' has "
-          + values.length + " values for shape " + Arrays.toString(dims));
-    }
-    return new WeightArray(d.getPath(), dims, values);
   }
 }

@@ -10,6 +10,7 @@ import io.jhdf.api.Node;
 import io.quantkit.ModelFormatException;
 import io.quantkit.QuantkitException;
 import io.quantkit.ir.Graph;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,9 +84,21 @@ public final class KerasModel {
     }
   }
 
+  /**
+   * Files up to this size are read into memory: jhdf then slices a buffer for every structure it
+   * reads, so a damaged length field fails as an out-of-bounds read instead of allocating
+   * whatever the field says (which, from a file channel, can exhaust the heap).
+   */
+  private static final long IN_MEMORY_LIMIT = 1L << 30;
+
   private static HdfFile open(Path h5) {
     try {
+      if (Files.size(h5) <= IN_MEMORY_LIMIT) {
+        return HdfFile.fromBytes(Files.readAllBytes(h5));
+      }
       return new HdfFile(h5);
+    } catch (IOException e) {
+      throw new ModelFormatException("cannot read Keras model " + h5 + ": " + describe(e), e);
     } catch (RuntimeException e) {
       throw new ModelFormatException("cannot open Keras model " + h5 + " as HDF5: " + describe(e), e);
     }

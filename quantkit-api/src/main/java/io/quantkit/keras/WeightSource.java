@@ -2,6 +2,7 @@ package io.quantkit.keras;
 
 import java.util.Arrays;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Where the importer gets a layer's weights from; the HDF5 file in production, maps in tests. */
 interface WeightSource {
@@ -13,10 +14,17 @@ interface WeightSource {
    */
   Map<String, WeightArray> layer(String layer);
 
-  /** One stored weight: where it came from (for messages), its Keras shape, row-major data. */
-  record WeightArray(String path, int[] dims, float[] data) {
+  /**
+   * One stored weight: where it came from (for messages), its Keras shape, and its row-major
+   * data, read only when asked for, so a damaged shape is caught before anything is allocated.
+   */
+  record WeightArray(String path, int[] dims, Supplier<float[]> loader) {
     public WeightArray {
       dims = dims.clone();
+    }
+
+    float[] data() {
+      return loader.get();
     }
 
     @Override

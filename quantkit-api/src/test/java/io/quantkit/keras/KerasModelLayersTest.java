@@ -307,6 +307,40 @@ class KerasModelLayersTest {
   }
 
   @Test
+  void sequentialWithBatchInputShapeOnItsFirstLayer() {
+    // Keras 2.2/2.3 form: a named config whose first layer carries the input shape.
+    String config = "{'class_name': 'Sequential', 'config': {'name': 'mlp', 'layers': ["
+        + seqLayer("Dense", "dense_1", "'batch_input_shape': [null, 2], 'dtype': 'float32', 'units': 2, 'activation': 'relu',"
+            + " 'use_bias': true") + "]}}";
+    float[] k = {1f, -2f, 3f, 0.5f};
+    Path file = new H5Fixture().config(config).kerasVersion(null)
+        .weight("dense_1", "kernel", rank2(k, 2, 2)).weight("dense_1", "bias", new float[] {0.5f, 1f})
+        .write(dir.resolve("mlp.h5"));
+    Graph g = KerasModel.load(file);
+    assertEquals("dense_1_input", g.input().name());
+    assertEquals(Shape.of(-1, 2), g.input().shape());
+    assertEquals("keras", g.metadata().get("framework"));
+    // x = [1, 2]: [1*1 + 2*3 + 0.5, 1*-2 + 2*0.5 + 1] = [7.5, 0]
+    T y = NaiveEval.run(g, Map.of("dense_1_input", new T(new float[] {1f, 2f}, new int[] {1, 2}))).get("dense_1");
+    assertArrayEquals(new float[] {7.5f, 0f}, y.v());
+  }
+
+  @Test
+  void keras3InboundNodesAreUnderstood() {
+    // Keras 3 writes each call as {"args": [...], "kwargs": {...}} with keras_history triples.
+    String t = "{'class_name': '__keras_tensor__', 'config': {'shape': [null, 2], 'dtype': 'float32', 'keras_history': ['%s', 0, 0]}}";
+    String config = "{'class_name': 'Functional', 'config': {'name': 'k3', 'layers': ["
+        + "{'class_name': 'InputLayer', 'name': 'a', 'config': {'name': 'a', 'batch_shape': [null, 2], 'dtype': 'float32'}, 'inbound_nodes': []}, "
+        + "{'class_name': 'InputLayer', 'name': 'b', 'config': {'name': 'b', 'batch_shape': [null, 2], 'dtype': 'float32'}, 'inbound_nodes': []}, "
+        + "{'class_name': 'Add', 'name': 's', 'config': {'name': 's'}, 'inbound_nodes': [{'args': [["
+        + String.format(t, "a") + ", " + String.format(t, "b") + "]], 'kwargs': {}}]}], "
+        + "'input_layers': [['a', 0, 0], ['b', 0, 0]], 'output_layers': ['s', 0, 0]}}";
+    Graph g = KerasModel.load(new H5Fixture().config(config).kerasVersion("3.3.3").write(dir.resolve("k3.h5")));
+    assertEquals(List.of("a", "b"), g.node("s").orElseThrow().inputs());
+    assertEquals(List.of("s"), g.outputs());
+  }
+
+  @Test
   void kernelTransposeMapsEveryElement() {
     // [kh=2][kw=3][in=4][out=5] with value = its own Keras index, so each OIHW slot says where it came from.
     float[] hwio = new float[2 * 3 * 4 * 5];
