@@ -35,6 +35,13 @@ import java.util.Objects;
 public final class KerasModel {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Files up to this size are read into memory: jhdf then slices a buffer for every structure it
+   * reads, so a damaged length field fails as an out-of-bounds read instead of allocating
+   * whatever the field says (which, from a file channel, can exhaust the heap).
+   */
+  private static final long IN_MEMORY_LIMIT = 1L << 30;
+
   private KerasModel() {}
 
   /**
@@ -83,13 +90,6 @@ public final class KerasModel {
       closeQuietly(file);
     }
   }
-
-  /**
-   * Files up to this size are read into memory: jhdf then slices a buffer for every structure it
-   * reads, so a damaged length field fails as an out-of-bounds read instead of allocating
-   * whatever the field says (which, from a file channel, can exhaust the heap).
-   */
-  private static final long IN_MEMORY_LIMIT = 1L << 30;
 
   private static HdfFile open(Path h5) {
     try {
