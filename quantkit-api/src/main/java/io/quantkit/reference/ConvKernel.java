@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * Convolution as im2col followed by a matrix product, per image and group:
- * {@code Y[m][p] = sum_k W[m][k] * col[k][p] + B[m]}, where k runs over (input channel of the
+ * {@code Y[m][p] = B[m] + sum_k W[m][k] * col[k][p]}, where k runs over (input channel of the
  * group, kernel position) and p over output positions. Work items are (image, group, block of
  * output channels); the channel split only kicks in when there are too few images and groups to
  * keep every worker busy.
@@ -49,20 +49,14 @@ final class ConvKernel {
       float[][] col = scratch.rows(0, k, p);
       im2col(xd, (image * c + group * cg) * s, cg, win, col);
       float[][] acc = scratch.rows(1, rows, p);
+      int oc0 = group * mg + m0;
       for (int r = 0; r < rows; r++) {
-        Arrays.fill(acc[r], 0, p, 0f);
+        // Starting from the bias saves a pass over the output.
+        Arrays.fill(acc[r], 0, p, bias == null ? 0f : bias[oc0 + r]);
       }
-      FloatGemm.multiplyAdd(rows, p, k, wd, (group * mg + m0) * k, k, col, acc);
+      FloatGemm.multiplyAdd(rows, p, k, wd, oc0 * k, k, col, acc);
       for (int r = 0; r < rows; r++) {
-        int oc = group * mg + m0 + r;
-        float[] row = acc[r];
-        if (bias != null) {
-          float bv = bias[oc];
-          for (int j = 0; j < p; j++) {
-            row[j] += bv;
-          }
-        }
-        System.arraycopy(row, 0, y, (image * m + oc) * p, p);
+        System.arraycopy(acc[r], 0, y, (image * m + oc0 + r) * p, p);
       }
     });
     return y;
