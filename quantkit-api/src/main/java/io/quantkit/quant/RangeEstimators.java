@@ -19,6 +19,8 @@ import io.quantkit.CalibrationException;
 public final class RangeEstimators {
   /** Most thresholds the MSE search evaluates; each costs one pass over the non-empty bins. */
   private static final int MSE_CANDIDATES = 512;
+  /** Average values per histogram bin below which entropy calibration coarsens the histogram. */
+  private static final double MIN_PER_BIN = 16;
 
   private RangeEstimators() {}
 
@@ -123,8 +125,13 @@ public final class RangeEstimators {
    * otherwise 128 per sign. For signed asymmetric tensors the threshold is found on |x|, as ONNX
    * Runtime does, and each end is then clipped to what was observed.
    *
+   * Exact zeros are not part of the distribution compared (they quantize exactly whatever the
+   * threshold; pytorch-quantization flattens the same spike).
+   *
    * <p>The divergence of each candidate is computed from prefix sums in O(levels), so every bin
-   * edge is tried (no stride) at negligible cost.
+   * edge is tried (no stride) at negligible cost. Sparse histograms are first coarsened by exact
+   * pair merges to at least 16 values per bin (but at least two bins per level): with few values
+   * per bin the divergence is dominated by sampling noise.
    */
   public static TensorRange entropy(TensorStatistics stats, QuantType type, boolean symmetric) {
     TensorRange all = checkedHistogram(stats);
@@ -139,10 +146,27 @@ public final class RangeEstimators {
     for (int i = 0; i < bins; i++) {
       m[i] = pos[i] + neg[i];
     }
-    m[0] += stats.zeroCount();
+    // Exact zeros (often half of a ReLU output) are left out: every threshold represents them
+    // exactly, and as a spike in the first bin they would push the search towards tiny thresholds.
     int nb = bins;
     while (nb > 0 && m[nb - 1] == 0) {
       nb--;
+    }
+    long total0 = 0;
+    for (int k = 0; k < nb; k++) {
+      total0 += m[k];
+    }
+    // A sparse histogram (few values per bin, e.g. a small calibration set) makes the divergence
+    // noisy and biased towards clipping; merge bin pairs (exactly) until bins hold on average
+    // MIN_PER_BIN values, keeping at least two bins per quantization level.
+    double width = stats.binWidth();
+    while (nb > 2 * levels && total0 < MIN_PER_BIN * (double) nb) {
+      int half = (nb + 1) / 2;
+      for (int k = 0; k < half; k++) {
+        m[k] = m[2 * k] + (2 * k + 1 < nb ? m[2 * k + 1] : 0);
+      }
+      nb = half;
+      width *= 2;
     }
     if (nb <= levels) {
       return all; // the histogram is no finer than the quantizer: nothing to trade
@@ -198,10 +222,7 @@ public final class RangeEstimators {
         bestI = i;
       }
     }
-    double t = bestI * stats.binWidth();
-    if (!symmetric && stats.min() >= 0) {
-      return new TensorRange(all.min(), (float) Math.min(all.max(), t));
-    }
+    double t = bestI * width;
     return clip(all, t);
   }
 
@@ -250,9 +271,7 @@ public final class RangeEstimators {
       TensorRange r;
       if (oneSided) {
         double t = j * w;
-        r = stats.min() >= 0 && !symmetric
-            ? new TensorRange(all.min(), (float) Math.min(all.max(), t))
-            : clip(all, t);
+        r = clip(all, t);
       } else {
         double a = (double) j / candidates;
         r = new TensorRange((float) (all.min() * a), (float) (all.max() * a));
@@ -292,7 +311,9 @@ public final class RangeEstimators {
     return checked(stats);
   }
 
+  /** [min, max] clamped into [-t, t] (a tensor entirely beyond t collapses onto t). */
   private static TensorRange clip(TensorRange all, double t) {
-    return new TensorRange((float) Math.max(all.min(), -t), (float) Math.min(all.max(), t));
+    float ft = (float) t;
+    return new TensorRange(Math.max(-ft, Math.min(all.min(), ft)), Math.max(-ft, Math.min(all.max(), ft)));
   }
 }
