@@ -131,13 +131,13 @@ public final class Calibration {
           if (runner != null) {
             Map<String, Tensor> out = runner.run(Map.of(input, images));
             for (String t : observed) {
-              Tensor v = out.get(t);
-              if (v == null) {
+              if (out.get(t) == null) {
                 throw new BackendException("backend '" + backend.name() + "' did not return tensor '" + t
                     + "' requested as a calibration output");
               }
-              stats.get(t).add(v);
             }
+            // one collector per tensor: tensors are independent, so they update in parallel
+            observed.parallelStream().forEach(t -> stats.get(t).add(out.get(t)));
           }
         } catch (CalibrationException e) {
           throw new CalibrationException(e.getMessage() + " (calibration images " + from + ".." + (to - 1) + " of '"

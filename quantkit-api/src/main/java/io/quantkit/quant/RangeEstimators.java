@@ -19,6 +19,8 @@ import io.quantkit.CalibrationException;
 public final class RangeEstimators {
   /** Most thresholds the MSE search evaluates; each costs one pass over the non-empty bins. */
   private static final int MSE_CANDIDATES = 512;
+  /** Most thresholds the entropy search evaluates; each costs O(levels) logarithms. */
+  private static final int ENTROPY_CANDIDATES = 1024;
   /** Average values per histogram bin below which entropy calibration coarsens the histogram. */
   private static final double MIN_PER_BIN = 16;
 
@@ -128,8 +130,8 @@ public final class RangeEstimators {
    * Exact zeros are not part of the distribution compared (they quantize exactly whatever the
    * threshold; pytorch-quantization flattens the same spike).
    *
-   * <p>The divergence of each candidate is computed from prefix sums in O(levels), so every bin
-   * edge is tried (no stride) at negligible cost. Sparse histograms are first coarsened by exact
+   * <p>The divergence of each candidate is computed from prefix sums in O(levels); up to 1024
+   * candidate edges are tried, evenly spaced. Sparse histograms are first coarsened by exact
    * pair merges to at least 16 values per bin (but at least two bins per level): with few values
    * per bin the divergence is dominated by sampling noise.
    */
@@ -183,7 +185,9 @@ public final class RangeEstimators {
     double total = cum[nb];
     int bestI = nb;
     double bestKl = Double.POSITIVE_INFINITY;
-    for (int i = levels; i <= nb; i++) {
+    // at most ENTROPY_CANDIDATES thresholds, evenly spaced; the full range is always a candidate
+    int stride = Math.max(1, (nb - levels) / ENTROPY_CANDIDATES);
+    for (int i = levels; i <= nb; i = i < nb && i + stride > nb ? nb : i + stride) {
       double outliers = total - cum[i];
       double last = m[i - 1] + outliers;
       // sum over k < i of p_k log p_k, with the last bin carrying the outliers

@@ -39,8 +39,8 @@ public final class TensorStatistics {
   private float max = Float.NEGATIVE_INFINITY;
   /** Upper end of the histogram's magnitude range; 0 until a non-zero value arrives. */
   private double range;
-  private final long[] pos;
-  private final long[] neg;
+  /** hist[bins + i]: positive bin i; hist[bins - 1 - i]: negative bin i (by magnitude). */
+  private final long[] hist;
   private float[] chunk;
 
   /** Statistics with the default histogram. */
@@ -57,8 +57,7 @@ public final class TensorStatistics {
     this.tensor = Preconditions.checkNotNull(tensor);
     this.bins = bins;
     this.histogram = histogram;
-    this.pos = histogram ? new long[bins] : null;
-    this.neg = histogram ? new long[bins] : null;
+    this.hist = histogram ? new long[2 * bins] : null;
   }
 
   /** Adds every element of a FLOAT32 tensor. */
@@ -80,57 +79,47 @@ public final class TensorStatistics {
   /** Adds {@code values[offset, offset + length)}. */
   public void add(float[] values, int offset, int length) {
     Preconditions.checkPositionIndexes(offset, offset + length, values.length);
-    float lo = Float.POSITIVE_INFINITY;
-    float hi = Float.NEGATIVE_INFINITY;
-    boolean finite = true;
-    for (int i = offset; i < offset + length; i++) {
-      float v = values[i];
-      // v - v is NaN exactly when v is NaN or infinite; one test, no branch per kind.
-      finite &= v - v == 0;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    if (!finite) {
-      throw nonFinite(values, offset, length);
-    }
     if (length == 0) {
       return;
+    }
+    // Math.min/max vectorize and propagate NaN, so one pass gives the range and finiteness.
+    float lo = Float.POSITIVE_INFINITY;
+    float hi = Float.NEGATIVE_INFINITY;
+    for (int i = offset; i < offset + length; i++) {
+      lo = Math.min(lo, values[i]);
+      hi = Math.max(hi, values[i]);
+    }
+    if (!Float.isFinite(lo) || !Float.isFinite(hi)) {
+      throw nonFinite(values, offset, length);
     }
     min = Math.min(min, lo);
     max = Math.max(max, hi);
     count += length;
-    if (!histogram) {
+    int z = 0;
+    if (!histogram || (lo == 0 && hi == 0 && range == 0)) {
       for (int i = offset; i < offset + length; i++) {
-        if (values[i] == 0) {
-          zeros++;
-        }
+        z += values[i] == 0 ? 1 : 0;
       }
+      zeros += z;
       return;
     }
-    double absMax = Math.max(Math.abs((double) lo), Math.abs((double) hi));
+    double absMax = Math.max(-(double) lo, hi);
     if (absMax > range) {
       growTo(absMax);
     }
-    if (range == 0) {
-      zeros += length; // everything so far is exactly zero
-      return;
-    }
-    float inv = (float) (bins / range);
-    int last = bins - 1;
-    long[] p = pos;
-    long[] n = neg;
-    long z = 0;
+    // One array for both signs: index bins + floor(v / w), so negative bins sit below 'bins' in
+    // mirrored order and zeros land in positive bin 0, from which they are subtracted.
+    double inv = bins / range;
+    double off = bins;
+    int last = 2 * bins - 1;
+    long[] h = hist;
     for (int i = offset; i < offset + length; i++) {
       float v = values[i];
-      if (v > 0) {
-        p[Math.min((int) (v * inv), last)]++;
-      } else if (v < 0) {
-        n[Math.min((int) (-v * inv), last)]++;
-      } else {
-        z++;
-      }
+      z += v == 0 ? 1 : 0;
+      h[Math.min((int) (v * inv + off), last)]++;
     }
     zeros += z;
+    h[bins] -= z;
   }
 
   private CalibrationException nonFinite(float[] values, int offset, int length) {
@@ -161,26 +150,15 @@ public final class TensorStatistics {
     }
     range = r;
     if (histogram) {
-      shiftBins(pos, k);
-      shiftBins(neg, k);
-    }
-  }
-
-  private static void shiftBins(long[] h, int k) {
-    if (k >= 31) {
-      long total = 0;
-      for (long c : h) {
-        total += c;
-      }
-      java.util.Arrays.fill(h, 0);
-      h[0] = total;
-      return;
-    }
-    for (int i = 0; i < h.length; i++) {
-      int j = i >> k;
-      if (j != i) {
-        h[j] += h[i];
-        h[i] = 0;
+      int shift = Math.min(k, 31);
+      for (int i = 1; i < bins; i++) {
+        int j = i >> shift;
+        if (j != i) {
+          hist[bins + j] += hist[bins + i];
+          hist[bins + i] = 0;
+          hist[bins - 1 - j] += hist[bins - 1 - i];
+          hist[bins - 1 - i] = 0;
+        }
       }
     }
   }
@@ -207,8 +185,14 @@ public final class TensorStatistics {
       growTo(other.range);
     }
     double ratio = other.range / range; // <= 1
-    rebinInto(other.pos, pos, ratio);
-    rebinInto(other.neg, neg, ratio);
+    long[] pos = pos();
+    long[] neg = neg();
+    rebinInto(other.pos(), pos, ratio);
+    rebinInto(other.neg(), neg, ratio);
+    for (int i = 0; i < bins; i++) {
+      hist[bins + i] = pos[i];
+      hist[bins - 1 - i] = neg[i];
+    }
   }
 
   private void rebinInto(long[] src, long[] dst, double ratio) {
@@ -278,24 +262,35 @@ public final class TensorStatistics {
     return range / bins;
   }
 
-  /** Counts of positive values; bin i holds [i w, (i+1) w), the last bin also R itself. A copy. */
+  /**
+   * Counts of positive values by bin, bin i holding [i w, (i+1) w) (the last one also R). A copy.
+   */
   public long[] positiveCounts() {
     Preconditions.checkState(histogram, "tensor '%s': statistics were collected without histogram", tensor);
-    return pos.clone();
+    return pos();
   }
 
-  /** Counts of negative values by magnitude; bin i holds (-(i+1) w, -i w]. A copy. */
+  /**
+   * Counts of negative values by magnitude, bin i holding about (i w, (i+1) w]; a value within
+   * float rounding of a bin edge may land in the neighbouring bin. A copy.
+   */
   public long[] negativeCounts() {
     Preconditions.checkState(histogram, "tensor '%s': statistics were collected without histogram", tensor);
-    return neg.clone();
+    return neg();
   }
 
   long[] pos() {
-    return pos;
+    long[] p = new long[bins];
+    System.arraycopy(hist, bins, p, 0, bins);
+    return p;
   }
 
   long[] neg() {
-    return neg;
+    long[] n = new long[bins];
+    for (int i = 0; i < bins; i++) {
+      n[i] = hist[bins - 1 - i];
+    }
+    return n;
   }
 
   /** [min, max] seen; throws when nothing was seen. */
