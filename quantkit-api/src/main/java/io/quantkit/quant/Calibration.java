@@ -136,8 +136,21 @@ public final class Calibration {
                     + "' requested as a calibration output");
               }
             }
-            // one collector per tensor: tensors are independent, so they update in parallel
-            observed.parallelStream().forEach(t -> stats.get(t).add(out.get(t)));
+            // one collector per tensor: tensors are independent, so they update in parallel; an
+            // error is reported for the first failing tensor in graph order, whatever the timing
+            Map<String, CalibrationException> failed = new ConcurrentHashMap<>();
+            observed.parallelStream().forEach(t -> {
+              try {
+                stats.get(t).add(out.get(t));
+              } catch (CalibrationException e) {
+                failed.put(t, e);
+              }
+            });
+            for (String t : observed) {
+              if (failed.containsKey(t)) {
+                throw failed.get(t);
+              }
+            }
           }
         } catch (CalibrationException e) {
           throw new CalibrationException(e.getMessage() + " (calibration images " + from + ".." + (to - 1) + " of '"

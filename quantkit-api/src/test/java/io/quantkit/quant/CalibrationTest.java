@@ -155,4 +155,18 @@ class CalibrationTest {
     assertThrows(io.quantkit.ModelFormatException.class,
         () -> QuantPlan.fromJson("{\"tensors\": {\"x\": {\"type\": \"UINT8\", \"scales\": [0], \"zeroPoints\": [0], \"axis\": -1}}}"));
   }
+
+  @Test
+  void nonFiniteIntermediateTensorIsNamed() {
+    io.quantkit.ir.Graph.Builder b = Graph.builder("overflow");
+    b.input(new io.quantkit.ir.ValueInfo("x", io.quantkit.tensor.DataType.FLOAT32, Shape.of(-1, 8, 8, 3)));
+    b.initializer("k", Tensor.scalar(1e30f));
+    b.node(io.quantkit.ir.Node.of("big", new io.quantkit.ir.Op.Mul(), List.of("x", "k"), List.of("y")));
+    b.node(io.quantkit.ir.Node.of("bigger", new io.quantkit.ir.Op.Mul(), List.of("y", "k"), List.of("z")));
+    b.node(io.quantkit.ir.Node.of("sum", new io.quantkit.ir.Op.Add(), List.of("z", "y"), List.of("w")));
+    b.output("w");
+    CalibrationException e = assertThrows(CalibrationException.class,
+        () -> Calibration.builder().build().calibrate(b.build(), CALIB, new TinyExecutor()));
+    assertTrue(e.getMessage().contains("'z'") && e.getMessage().contains("infinite"), e.getMessage());
+  }
 }

@@ -62,7 +62,7 @@ class QdqTest {
     float hi = 1f;
     for (String t : tensors) {
       hi += 0.5f;
-      float lo = t.startsWith("r") || t.equals("p") || t.equals("y") || t.startsWith("input") ? 0f : -hi / 2;
+      float lo = t.startsWith("r") || t.startsWith("activation") || t.equals("p") || t.equals("y") || t.startsWith("input") ? 0f : -hi / 2;
       p.put(t, QuantMath.params(new TensorRange(lo, hi), o.activationType(), o.symmetricActivations()));
     }
     return p.build();
@@ -298,5 +298,26 @@ class QdqTest {
     assertEquals(85, k.zeroPoint());
     assertEquals(DataType.UINT8, res.graph().initializer("k_quantized").orElseThrow().type());
     assertEquals(Map.of("y", 1L), Map.of("y", res.graph().outputs().stream().filter("y"::equals).count()));
+  }
+
+  @Test
+  void resNet8ShapedGraph() {
+    Graph g = TestGraphs.resNet8Shaped(3);
+    QuantizationResult res = Qdq.quantize(g, handPlan(g, QuantOptions.defaults()));
+    Graph q = res.graph();
+    // Q, 16 in total:
+    // input_1, x0, conv2d, conv2d_1, conv2d_2, add, conv2d_3, conv2d_4, conv2d_5, add_1, conv2d_6,
+    // conv2d_7, conv2d_8, add_2, pooled, flat
+    assertEquals(16, count(q, Op.QuantizeLinear.class));
+    // DQ: 19 activation edges (one per consuming node: 1 each, except 2 for the three tensors read
+    // by two convs or by a conv and an add) + 10 weights + 10 biases
+    assertEquals(39, count(q, Op.DequantizeLinear.class));
+    assertEquals(0, count(q, Op.Relu.class));
+    assertEquals(0, count(q, Op.BatchNorm.class));
+    assertEquals(9, res.foldedActivations().size());
+    assertEquals(List.of("dense_softmax"), List.copyOf(res.floatNodes().keySet()));
+    assertTrue(res.warnings().isEmpty(), res.warnings().toString());
+    InspectionReport report = QdqInspector.inspect(q);
+    assertEquals(3, report.adds().size());
   }
 }

@@ -69,6 +69,65 @@ public final class TestGraphs {
     return b.build();
   }
 
+  /**
+   * The MLPerf Tiny ResNet8 topology as a Keras importer would produce it (random weights): NHWC
+   * input [?, 32, 32, 3] -> Transpose -> conv(16) bn relu -> 3 residual stages (16, 32, 64 filters,
+   * 1x1 strided shortcut convs in stages 2 and 3) -> AveragePool 8x8 -> Flatten -> Dense(10) ->
+   * Softmax.
+   */
+  public static Graph resNet8Shaped(long seed) {
+    Random r = new Random(seed);
+    Graph.Builder b = Graph.builder("resnet8_shaped");
+    b.input(new ValueInfo("input_1", DataType.FLOAT32, Shape.of(-1, 32, 32, 3)));
+    b.node(Node.of("input_transpose", new Op.Transpose(ImmutableIntArray.of(0, 3, 1, 2)), List.of("input_1"), List.of("x0")));
+    String x = convBnRelu(b, r, "conv2d", "x0", 3, 16, 3, 1, true, true);
+    String y = convBnRelu(b, r, "conv2d_1", x, 16, 16, 3, 1, true, true);
+    y = convBnRelu(b, r, "conv2d_2", y, 16, 16, 3, 1, true, false);
+    x = addRelu(b, "add", x, y);
+    for (int[] stage : new int[][] {{16, 32, 3}, {32, 64, 6}}) {
+      int in = stage[0];
+      int out = stage[1];
+      int k = stage[2];
+      y = convBnRelu(b, r, "conv2d_" + k, x, in, out, 3, 2, true, true);
+      y = convBnRelu(b, r, "conv2d_" + (k + 1), y, out, out, 3, 1, true, false);
+      String s = convBnRelu(b, r, "conv2d_" + (k + 2), x, in, out, 1, 2, false, false);
+      x = addRelu(b, "add_" + (k / 3), s, y);
+    }
+    b.node(Node.of("average_pooling2d", new Op.AveragePool(ImmutableIntArray.of(8, 8), ImmutableIntArray.of(8, 8),
+        Padding.valid(), false, false), List.of(x), List.of("pooled")));
+    b.node(Node.of("flatten", new Op.Flatten(1), List.of("pooled"), List.of("flat")));
+    b.initializer("dense/kernel", random(r, 0.3f, 64, 10));
+    b.initializer("dense/bias", random(r, 0.1f, 10));
+    b.node(Node.of("dense", new Op.Gemm(1, 1, false, false), List.of("flat", "dense/kernel", "dense/bias"), List.of("logits")));
+    b.node(Node.of("dense_softmax", new Op.Softmax(1), List.of("logits"), List.of("dense")));
+    b.output("dense");
+    return b.build();
+  }
+
+  private static String convBnRelu(Graph.Builder b, Random r, String name, String in, int cin, int cout, int k, int stride,
+      boolean bn, boolean relu) {
+    b.initializer(name + "/kernel", random(r, (float) Math.sqrt(2.0 / (cin * k * k)), cout, cin, k, k));
+    b.initializer(name + "/bias", random(r, 0.05f, cout));
+    String out = name + "_out";
+    b.node(Node.of(name, conv(k, stride, Padding.sameUpper()), List.of(in, name + "/kernel", name + "/bias"), List.of(out)));
+    if (bn) {
+      String bnName = "batch_normalization_" + name;
+      bn(b, r, bnName, out, bnName + "_out", cout);
+      out = bnName + "_out";
+    }
+    if (relu) {
+      b.node(Node.of("activation_" + name, new Op.Relu(), List.of(out), List.of("activation_" + name + "_out")));
+      out = "activation_" + name + "_out";
+    }
+    return out;
+  }
+
+  private static String addRelu(Graph.Builder b, String name, String x, String y) {
+    b.node(Node.of(name, new Op.Add(), List.of(x, y), List.of(name + "_out")));
+    b.node(Node.of("activation_" + name, new Op.Relu(), List.of(name + "_out"), List.of("activation_" + name + "_out")));
+    return "activation_" + name + "_out";
+  }
+
   private static void bn(Graph.Builder b, Random r, String name, String in, String out, int c) {
     b.initializer(name + "_gamma", positive(r, 0.5f, 1.5f, c));
     b.initializer(name + "_beta", random(r, 0.2f, c));
