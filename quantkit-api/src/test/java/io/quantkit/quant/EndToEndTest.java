@@ -80,4 +80,26 @@ class EndToEndTest {
       }
     }
   }
+
+  @Test
+  void resNet8ShapedNetTracksFp32() {
+    Graph net = TestGraphs.resNet8Shaped(4).withOutputs(List.of("logits"));
+    Dataset calib = TestGraphs.randomImages("random-train", 12, 32, 32, 3, 6);
+    Tensor images = TestGraphs.randomImages("random-test", 6, 32, 32, 3, 7).batch(0, 6).images();
+    float[] fp32 = TinyExecutor.execute(net, Map.of("input_1", images)).get("logits").toFloatArray();
+    float lo = Float.MAX_VALUE;
+    float hi = -Float.MAX_VALUE;
+    for (float v : fp32) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    float step = (hi - lo) / 255f;
+    QuantPlan plan = Calibration.builder().batchSize(6).build().calibrate(net, calib, new TinyExecutor());
+    float[] int8 = TinyExecutor.execute(Qdq.quantize(net, plan).graph(), Map.of("input_1", images)).get("logits").toFloatArray();
+    double maxErr = 0;
+    for (int i = 0; i < fp32.length; i++) {
+      maxErr = Math.max(maxErr, Math.abs(fp32[i] - int8[i]));
+    }
+    assertTrue(maxErr <= 4 * step, "max |int8 - fp32| = " + maxErr + ", 8-bit step of the logits " + step);
+  }
 }
