@@ -150,6 +150,7 @@ public final class Qdq {
         wp = QuantMath.weightParams(w, axis, o.weightMethod() == CalibrationMethod.MSE);
       }
       String bName = n.input(2);
+      QuantParams bp = null;
       if (!bName.isEmpty()) {
         int channels = axis >= 0 ? w.shape().dim(axis) : outputChannels(g, n, w);
         String problem = QdqPlacement.biasProblem(g, n, channels);
@@ -159,13 +160,15 @@ public final class Qdq {
         } else {
           float[] b = g.initializer(bName).orElseThrow().toFloatArray();
           wp = fitBias(n, b, input, wp, w, warnings);
-          QuantParams bp = QuantMath.biasParams(input, wp);
+          bp = QuantMath.biasParams(input, wp);
           biasOf.put(n.name(), bp);
-          tensors.putIfAbsent(bName, bp);
         }
       }
       weightOf.put(n.name(), wp);
       tensors.putIfAbsent(wName, wp);
+      if (bp != null) {
+        tensors.putIfAbsent(bName, bp);
+      }
     }
 
     /**
