@@ -229,20 +229,13 @@ final class QdqPlacement {
       if (r != Role.FLOAT && o.excludes(n)) {
         r = Role.FLOAT;
         why = "excluded by option";
-      } else if (r == null && o.excludes(n)) {
-        r = Role.FLOAT;
-        floatNodes.put(n.name(), "excluded by option");
       }
       if (why != null) {
         floatNodes.put(n.name(), why);
         warnings.add(n.op().type() + " '" + n.name() + "' kept FP32: " + why);
       }
-      roles.put(n.name(), r);
-    }
-    for (Node n : g.nodes()) {
-      if (roles.containsKey(n.name()) && roles.get(n.name()) == null) {
-        // keep the map free of nulls for callers; absence means "decide later"
-        roles.remove(n.name());
+      if (r != null) { // ReLU/Clip: decided once their producer's role is known
+        roles.put(n.name(), r);
       }
     }
     return roles;
