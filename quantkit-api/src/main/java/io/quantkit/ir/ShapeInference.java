@@ -1,0 +1,635 @@
+package io.quantkit.ir;
+
+import com.google.common.collect.ImmutableMap;
+import com.google.common.primitives.ImmutableIntArray;
+import io.quantkit.GraphException;
+import io.quantkit.UnsupportedOpException;
+import io.quantkit.tensor.DataType;
+import io.quantkit.tensor.Shape;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Element type and shape of every tensor of a {@link Graph}: inputs, initializers and node outputs,
+ * following ONNX opset 13. Dimensions that depend on an unknown input dimension (typically the
+ * batch) stay {@link Shape#UNKNOWN}; with concrete input shapes every shape comes out known.
+ *
+ * <p>Inconsistent graphs (channel or rank mismatches, bad axes, wrong element types) raise a
+ * {@link GraphException} naming the node.
+ */
+public final class ShapeInference {
+  private static final int U = Shape.UNKNOWN;
+  private static final Set<DataType> FLOAT = EnumSet.of(DataType.FLOAT32);
+  private static final Set<DataType> NUMERIC = EnumSet.of(DataType.FLOAT32, DataType.INT32, DataType.INT64);
+  private static final Set<DataType> ANY = EnumSet.allOf(DataType.class);
+
+  private ShapeInference() {}
+
+  /** Infers with the graph's declared input shapes. */
+  public static Map<String, ValueInfo> infer(Graph g) {
+    return infer(g, Map.of());
+  }
+
+  /**
+   * Infers with some inputs given concrete shapes (for instance the batch size of the next run);
+   * each must agree with the declared shape wherever that one is known. Inputs not named keep
+   * their declared shape.
+   */
+  public static Map<String, ValueInfo> infer(Graph g, Map<String, Shape> concreteInputShapes) {
+    Map<String, ValueInfo> known = new LinkedHashMap<>();
+    for (String name : concreteInputShapes.keySet()) {
+      if (g.inputs().stream().noneMatch(in -> in.name().equals(name))) {
+        throw new GraphException("graph " + g.name() + " has no input '" + name + "' (inputs: "
+            + g.inputs().stream().map(ValueInfo::name).toList() + ")");
+      }
+    }
+    for (ValueInfo in : g.inputs()) {
+      Shape concrete = concreteInputShapes.get(in.name());
+      if (concrete == null) {
+        known.put(in.name(), in);
+      } else {
+        checkCompatible(g, in, concrete);
+        known.put(in.name(), new ValueInfo(in.name(), in.type(), concrete));
+      }
+    }
+    g.initializers().forEach((name, t) -> known.put(name, new ValueInfo(name, t.type(), t.shape())));
+    for (Node n : g.nodes()) {
+      ValueInfo[] ins = new ValueInfo[n.inputs().size()];
+      for (int i = 0; i < ins.length; i++) {
+        String name = n.inputs().get(i);
+        ins[i] = name.isEmpty() ? null : known.get(name);
+      }
+      ValueInfo out = new NodeInference(n, ins).infer();
+      known.put(n.output(), out);
+    }
+    return ImmutableMap.copyOf(known);
+  }
+
+  private static void checkCompatible(Graph g, ValueInfo declared, Shape concrete) {
+    Shape d = declared.shape();
+    boolean ok = d.rank() == concrete.rank();
+    for (int i = 0; ok && i < d.rank(); i++) {
+      ok = d.dim(i) == U || d.dim(i) == concrete.dim(i);
+    }
+    if (!ok) {
+      throw new GraphException("graph " + g.name() + ": input '" + declared.name() + "' is declared " + d
+          + ", which shape " + concrete + " does not match");
+    }
+  }
+
+  /** Numpy broadcasting of two shapes; {@code where} prefixes the error message. */
+  static Shape broadcast(Shape a, Shape b, String where) {
+    int r = Math.max(a.rank(), b.rank());
+    int[] out = new int[r];
+    for (int i = 0; i < r; i++) {
+      int ia = i - (r - a.rank());
+      int ib = i - (r - b.rank());
+      int da = ia < 0 ? 1 : a.dim(ia);
+      int db = ib < 0 ? 1 : b.dim(ib);
+      if (da == db || db == 1) {
+        out[i] = da;
+      } else if (da == 1) {
+        out[i] = db;
+      } else if (da == U) {
+        out[i] = db;
+      } else if (db == U) {
+        out[i] = da;
+      } else {
+        throw new GraphException(where + ": shapes " + a + " and " + b + " do not broadcast (axis " + i + ": "
+            + da + " vs " + db + ")");
+      }
+    }
+    return Shape.of(out);
+  }
+
+  /** Output size of a sliding window along one axis; U when the input size is unknown. */
+  static int windowOutput(int in, int padBegin, int padEnd, int kernel, int stride, int dilation, boolean ceil) {
+    if (in == U) {
+      return U;
+    }
+    int span = in + padBegin + padEnd - ((kernel - 1) * dilation + 1);
+    if (span < 0) {
+      return 0;
+    }
+    int out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+    // As PyTorch and later ONNX specify: in ceil mode a window may not start in the end padding.
+    if (ceil && (out - 1) * stride >= in + padBegin) {
+      out--;
+    }
+    return out;
+  }
+
+  /** Inference of one node; holds the node for error messages. */
+  private static final class NodeInference {
+    private final Node node;
+    private final ValueInfo[] ins;
+
+    NodeInference(Node node, ValueInfo[] ins) {
+      this.node = node;
+      this.ins = ins;
+    }
+
+    ValueInfo infer() {
+      if (node.outputs().size() != 1) {
+        throw fail("has " + node.outputs().size() + " outputs " + node.outputs()
+            + "; the IR defines exactly one (optional extra outputs such as MaxPool indices are not supported)");
+      }
+      Op op = node.op();
+      if (op instanceof Op.Conv) {
+        return conv((Op.Conv) op);
+      } else if (op instanceof Op.BatchNorm) {
+        return batchNorm();
+      } else if (op instanceof Op.Relu) {
+        arity(1, 1);
+        return same(type(0, FLOAT));
+      } else if (op instanceof Op.Clip) {
+        arity(1, 1);
+        Op.Clip c = (Op.Clip) op;
+        if (!(c.min() <= c.max())) {
+          throw fail("min " + c.min() + " exceeds max " + c.max());
+        }
+        return same(type(0, NUMERIC));
+      } else if (op instanceof Op.Add || op instanceof Op.Mul) {
+        arity(2, 2);
+        DataType t = sameType(NUMERIC);
+        return out(t, broadcast(shape(0), shape(1), where()));
+      } else if (op instanceof Op.MaxPool) {
+        Op.MaxPool p = (Op.MaxPool) op;
+        arity(1, 1);
+        DataType t = type(0, EnumSet.of(DataType.FLOAT32, DataType.INT8, DataType.UINT8));
+        return out(t, pool(p.kernel(), p.strides(), p.dilations(), p.padding(), p.ceilMode()));
+      } else if (op instanceof Op.AveragePool) {
+        Op.AveragePool p = (Op.AveragePool) op;
+        arity(1, 1);
+        DataType t = type(0, FLOAT);
+        ImmutableIntArray ones = ones(p.kernel().length());
+        return out(t, pool(p.kernel(), p.strides(), ones, p.padding(), p.ceilMode()));
+      } else if (op instanceof Op.GlobalAveragePool) {
+        arity(1, 1);
+        DataType t = type(0, FLOAT);
+        Shape x = shape(0);
+        if (x.rank() < 3) {
+          throw fail("input " + x + " needs rank >= 3 ([N, C, spatial...])");
+        }
+        int[] dims = x.toArray();
+        Arrays.fill(dims, 2, dims.length, 1);
+        return out(t, Shape.of(dims));
+      } else if (op instanceof Op.Flatten) {
+        arity(1, 1);
+        return flatten(((Op.Flatten) op).axis());
+      } else if (op instanceof Op.Reshape) {
+        arity(1, 1);
+        return reshape(((Op.Reshape) op).shape());
+      } else if (op instanceof Op.Gemm) {
+        return gemm((Op.Gemm) op);
+      } else if (op instanceof Op.MatMul) {
+        arity(2, 2);
+        return out(sameType(NUMERIC), matMul(shape(0), shape(1)));
+      } else if (op instanceof Op.Softmax) {
+        arity(1, 1);
+        DataType t = type(0, FLOAT);
+        axis(((Op.Softmax) op).axis(), shape(0).rank(), false);
+        return out(t, shape(0));
+      } else if (op instanceof Op.Concat) {
+        return concat(((Op.Concat) op).axis());
+      } else if (op instanceof Op.Transpose) {
+        arity(1, 1);
+        return out(type(0, ANY), transpose(shape(0), ((Op.Transpose) op).perm()));
+      } else if (op instanceof Op.QuantizeLinear) {
+        return quantize(((Op.QuantizeLinear) op).axis());
+      } else if (op instanceof Op.DequantizeLinear) {
+        return dequantize(((Op.DequantizeLinear) op).axis());
+      }
+      throw new UnsupportedOpException(node.name(), op.type(), "shape inference does not know this op");
+    }
+
+    // ---- ops ----
+
+    private ValueInfo conv(Op.Conv c) {
+      arity(2, 3);
+      type(0, FLOAT);
+      type(1, FLOAT);
+      Shape x = shape(0);
+      Shape w = shape(1);
+      int spatial = c.kernel().length();
+      if (x.rank() != spatial + 2) {
+        throw fail("input " + x + " has rank " + x.rank() + " but a " + spatial + "-D kernel needs rank " + (spatial + 2));
+      }
+      if (w.rank() != spatial + 2) {
+        throw fail("weight " + w + " has rank " + w.rank() + " but a " + spatial + "-D kernel needs rank " + (spatial + 2));
+      }
+      for (int i = 0; i < spatial; i++) {
+        if (w.dim(2 + i) != U && w.dim(2 + i) != c.kernel().get(i)) {
+          throw fail("weight " + w + " does not match kernel " + c.kernel());
+        }
+      }
+      int groups = c.groups();
+      int m = w.dim(0);
+      if (m != U && m % groups != 0) {
+        throw fail(m + " output channels are not divisible by groups=" + groups);
+      }
+      if (x.dim(1) != U && w.dim(1) != U && x.dim(1) != w.dim(1) * groups) {
+        throw fail("input " + x + " has " + x.dim(1) + " channels but weight " + w + " expects " + w.dim(1) * groups
+            + " (" + w.dim(1) + " per group x " + groups + " groups)");
+      }
+      if (present(2)) {
+        type(2, FLOAT);
+        Shape b = shape(2);
+        if (b.rank() != 1 || (b.dim(0) != U && m != U && b.dim(0) != m)) {
+          throw fail("bias " + b + " must be [" + m + "]");
+        }
+      }
+      int[] dims = new int[spatial + 2];
+      dims[0] = x.dim(0);
+      dims[1] = m;
+      int[] outSpatial = windows(x, c.kernel(), c.strides(), c.dilations(), c.padding(), false);
+      System.arraycopy(outSpatial, 0, dims, 2, spatial);
+      return out(DataType.FLOAT32, Shape.of(dims));
+    }
+
+    private ValueInfo batchNorm() {
+      arity(5, 5);
+      Shape x = shape(0);
+      type(0, FLOAT);
+      if (x.rank() < 2) {
+        throw fail("input " + x + " needs rank >= 2 ([N, C, ...])");
+      }
+      String[] names = {"scale", "bias", "mean", "var"};
+      for (int i = 1; i < 5; i++) {
+        type(i, FLOAT);
+        Shape p = shape(i);
+        if (p.rank() != 1 || (p.dim(0) != U && x.dim(1) != U && p.dim(0) != x.dim(1))) {
+          throw fail(names[i - 1] + " '" + node.input(i) + "' is " + p + " but the input has " + x.dim(1) + " channels");
+        }
+      }
+      return out(DataType.FLOAT32, x);
+    }
+
+    private Shape pool(ImmutableIntArray kernel, ImmutableIntArray strides, ImmutableIntArray dilations, Padding padding,
+        boolean ceil) {
+      Shape x = shape(0);
+      int spatial = kernel.length();
+      if (strides.length() != spatial || dilations.length() != spatial) {
+        throw fail("kernel " + kernel + ", strides " + strides + " and dilations " + dilations + " differ in rank");
+      }
+      if (x.rank() != spatial + 2) {
+        throw fail("input " + x + " has rank " + x.rank() + " but a " + spatial + "-D window needs rank " + (spatial + 2));
+      }
+      int[] dims = x.toArray();
+      int[] outSpatial = windows(x, kernel, strides, dilations, padding, ceil);
+      System.arraycopy(outSpatial, 0, dims, 2, spatial);
+      return Shape.of(dims);
+    }
+
+    /** Output spatial sizes of a convolution or pooling window over {@code x}. */
+    private int[] windows(Shape x, ImmutableIntArray kernel, ImmutableIntArray strides, ImmutableIntArray dilations,
+        Padding padding, boolean ceil) {
+      int spatial = kernel.length();
+      for (int i = 0; i < spatial; i++) {
+        if (kernel.get(i) < 1 || strides.get(i) < 1 || dilations.get(i) < 1) {
+          throw fail("kernel " + kernel + ", strides " + strides + " and dilations " + dilations + " must be positive");
+        }
+      }
+      if (padding instanceof Padding.Explicit && ((Padding.Explicit) padding).begins().length() != spatial) {
+        throw fail("pads " + padding + " do not have " + spatial + " spatial axes");
+      }
+      int[] out = new int[spatial];
+      int[] in = new int[spatial];
+      for (int i = 0; i < spatial; i++) {
+        in[i] = x.dim(2 + i);
+      }
+      if (padding instanceof Padding.Same) {
+        // Same output size whatever the pads turn out to be.
+        for (int i = 0; i < spatial; i++) {
+          out[i] = in[i] == U ? U : (in[i] + strides.get(i) - 1) / strides.get(i);
+        }
+        return out;
+      }
+      Padding.Explicit pads = padding.resolve(in, kernel, strides, dilations);
+      for (int i = 0; i < spatial; i++) {
+        out[i] = windowOutput(in[i], pads.begins().get(i), pads.ends().get(i), kernel.get(i), strides.get(i),
+            dilations.get(i), ceil);
+        if (out[i] == 0) {
+          throw fail("window " + kernel + " (dilations " + dilations + ") does not fit input " + x + " padded by " + pads);
+        }
+      }
+      return out;
+    }
+
+    private ValueInfo flatten(int axis) {
+      Shape x = shape(0);
+      int a = axis(axis, x.rank(), true);
+      return out(type(0, ANY), Shape.of(product(x, 0, a), product(x, a, x.rank())));
+    }
+
+    private ValueInfo reshape(ImmutableIntArray target) {
+      Shape x = shape(0);
+      int r = target.length();
+      int[] out = new int[r];
+      int inferred = -1;
+      boolean[] copied = new boolean[x.rank()];
+      long knownProduct = 1;
+      for (int i = 0; i < r; i++) {
+        int d = target.get(i);
+        if (d == 0) {
+          if (i >= x.rank()) {
+            throw fail("target shape " + target + " copies dimension " + i + " (0) of input " + x + ", which has no such axis");
+          }
+          out[i] = x.dim(i);
+          copied[i] = true;
+        } else if (d == -1) {
+          if (inferred >= 0) {
+            throw fail("target shape " + target + " has more than one -1");
+          }
+          inferred = i;
+        } else if (d < -1) {
+          throw fail("target shape " + target + " has a negative dimension");
+        } else {
+          out[i] = d;
+          knownProduct *= d;
+        }
+      }
+      // Input elements not accounted for by copied axes must fill the remaining target axes;
+      // an unknown copied axis (the batch, usually) cancels out.
+      long rest = 1;
+      boolean restKnown = true;
+      for (int i = 0; i < x.rank(); i++) {
+        if (!copied[i]) {
+          if (x.dim(i) == U) {
+            restKnown = false;
+          } else {
+            rest *= x.dim(i);
+          }
+        }
+      }
+      if (inferred >= 0) {
+        if (!restKnown) {
+          out[inferred] = U;
+        } else if (knownProduct == 0 || rest % knownProduct != 0) {
+          throw fail("cannot reshape " + x + " to " + target + ": " + rest + " elements do not divide into " + knownProduct);
+        } else {
+          out[inferred] = (int) (rest / knownProduct);
+        }
+      } else if (restKnown && rest != knownProduct) {
+        throw fail("cannot reshape " + x + " (" + rest + " elements besides copied axes) to " + target);
+      }
+      return out(type(0, ANY), Shape.of(out));
+    }
+
+    private ValueInfo gemm(Op.Gemm g) {
+      arity(2, 3);
+      DataType t = sameType(NUMERIC);
+      Shape a = shape(0);
+      Shape b = shape(1);
+      if (a.rank() != 2 || b.rank() != 2) {
+        throw fail("A " + a + " and B " + b + " must both be matrices");
+      }
+      int m = g.transA() ? a.dim(1) : a.dim(0);
+      int ka = g.transA() ? a.dim(0) : a.dim(1);
+      int kb = g.transB() ? b.dim(1) : b.dim(0);
+      int n = g.transB() ? b.dim(0) : b.dim(1);
+      if (ka != U && kb != U && ka != kb) {
+        throw fail("inner dimensions differ: A" + (g.transA() ? "^T" : "") + " " + a + " vs B" + (g.transB() ? "^T" : "")
+            + " " + b);
+      }
+      Shape y = Shape.of(m, n);
+      if (present(2)) {
+        if (type(2, NUMERIC) != t) {
+          throw fail("C is " + ins[2].type() + " but A is " + t);
+        }
+        Shape c = shape(2);
+        if (c.rank() > 2 || !broadcast(y, c, where()).equals(y) && y.isKnown()) {
+          throw fail("C " + c + " does not broadcast to the output " + y);
+        }
+      }
+      return out(t, y);
+    }
+
+    private Shape matMul(Shape a, Shape b) {
+      if (a.rank() == 0 || b.rank() == 0) {
+        throw fail("MatMul needs operands of rank >= 1, got " + a + " and " + b);
+      }
+      Shape a2 = a.rank() == 1 ? Shape.of(1, a.dim(0)) : a;
+      Shape b2 = b.rank() == 1 ? Shape.of(b.dim(0), 1) : b;
+      int ka = a2.dim(-1);
+      int kb = b2.dim(-2);
+      if (ka != U && kb != U && ka != kb) {
+        throw fail("inner dimensions differ: " + a + " x " + b);
+      }
+      Shape batchA = Shape.of(Arrays.copyOf(a2.toArray(), a2.rank() - 2));
+      Shape batchB = Shape.of(Arrays.copyOf(b2.toArray(), b2.rank() - 2));
+      int[] batch = broadcast(batchA, batchB, where()).toArray();
+      int[] dims = Arrays.copyOf(batch, batch.length + 2);
+      dims[batch.length] = a2.dim(-2);
+      dims[batch.length + 1] = b2.dim(-1);
+      int[] out = dims;
+      if (a.rank() == 1) {
+        out = remove(out, out.length - 2);
+      }
+      if (b.rank() == 1) {
+        out = remove(out, out.length - 1);
+      }
+      return Shape.of(out);
+    }
+
+    private ValueInfo concat(int axis) {
+      if (ins.length == 0) {
+        throw fail("has no inputs");
+      }
+      DataType t = sameType(ANY);
+      Shape first = shape(0);
+      int a = axis(axis, first.rank(), false);
+      int[] dims = first.toArray();
+      for (int i = 1; i < ins.length; i++) {
+        Shape s = shape(i);
+        if (s.rank() != first.rank()) {
+          throw fail("input " + i + " " + s + " has rank " + s.rank() + ", input 0 " + first + " has " + first.rank());
+        }
+        for (int d = 0; d < dims.length; d++) {
+          if (d == a) {
+            dims[d] = dims[d] == U || s.dim(d) == U ? U : dims[d] + s.dim(d);
+          } else if (s.dim(d) != U && dims[d] != U && s.dim(d) != dims[d]) {
+            throw fail("input " + i + " " + s + " differs from " + first + " on axis " + d + " (concat axis " + a + ")");
+          } else if (dims[d] == U) {
+            dims[d] = s.dim(d);
+          }
+        }
+      }
+      return out(t, Shape.of(dims));
+    }
+
+    private Shape transpose(Shape x, ImmutableIntArray perm) {
+      int r = x.rank();
+      int[] p = perm.isEmpty() ? reversed(r) : perm.toArray();
+      if (p.length != r) {
+        throw fail("perm " + perm + " does not have one entry per axis of " + x);
+      }
+      boolean[] seen = new boolean[r];
+      int[] out = new int[r];
+      for (int i = 0; i < r; i++) {
+        if (p[i] < 0 || p[i] >= r || seen[p[i]]) {
+          throw fail("perm " + perm + " is not a permutation of 0.." + (r - 1));
+        }
+        seen[p[i]] = true;
+        out[i] = x.dim(p[i]);
+      }
+      return Shape.of(out);
+    }
+
+    private ValueInfo quantize(int axis) {
+      arity(2, 3);
+      type(0, EnumSet.of(DataType.FLOAT32, DataType.INT32));
+      type(1, FLOAT);
+      DataType out = DataType.UINT8;
+      if (present(2)) {
+        out = type(2, EnumSet.of(DataType.INT8, DataType.UINT8));
+      }
+      quantParams(axis);
+      return out(out, shape(0));
+    }
+
+    private ValueInfo dequantize(int axis) {
+      arity(2, 3);
+      DataType t = type(0, EnumSet.of(DataType.INT8, DataType.UINT8, DataType.INT32));
+      type(1, FLOAT);
+      if (present(2) && type(2, ANY) != t) {
+        throw fail("zero point '" + node.input(2) + "' is " + ins[2].type() + " but x is " + t);
+      }
+      quantParams(axis);
+      return out(DataType.FLOAT32, shape(0));
+    }
+
+    /** Scale and zero point: scalars (per tensor) or 1-D of the size of x's {@code axis}. */
+    private void quantParams(int axis) {
+      Shape x = shape(0);
+      Shape scale = shape(1);
+      if (scale.rank() > 1) {
+        throw fail("scale '" + node.input(1) + "' is " + scale + "; it must be a scalar or 1-D");
+      }
+      if (scale.rank() == 1) {
+        int a = axis(axis, x.rank(), false);
+        int n = scale.dim(0);
+        if (n != 1 && n != U && x.dim(a) != U && n != x.dim(a)) {
+          throw fail("per-axis scale '" + node.input(1) + "' has " + n + " entries but axis " + a + " of " + x + " has "
+              + x.dim(a));
+        }
+      }
+      if (present(2) && !shape(2).equals(scale)) {
+        throw fail("zero point '" + node.input(2) + "' " + shape(2) + " and scale '" + node.input(1) + "' " + scale
+            + " differ in shape");
+      }
+    }
+
+    // ---- helpers ----
+
+    private void arity(int min, int max) {
+      int n = ins.length;
+      while (n > 0 && node.input(n - 1).isEmpty()) {
+        n--;
+      }
+      if (n < min || n > max) {
+        throw fail("has " + n + " inputs " + node.inputs() + ", expected " + (min == max ? "" + min : min + " to " + max));
+      }
+      for (int i = 0; i < min; i++) {
+        if (node.input(i).isEmpty()) {
+          throw fail("required input " + i + " is missing");
+        }
+      }
+    }
+
+    private boolean present(int i) {
+      return i < ins.length && !node.input(i).isEmpty();
+    }
+
+    private ValueInfo info(int i) {
+      ValueInfo v = i < ins.length ? ins[i] : null;
+      if (v == null) {
+        throw fail("input " + i + " ('" + node.input(i) + "') has no known type and shape");
+      }
+      return v;
+    }
+
+    private Shape shape(int i) {
+      return info(i).shape();
+    }
+
+    private DataType type(int i, Set<DataType> allowed) {
+      DataType t = info(i).type();
+      if (!allowed.contains(t)) {
+        throw fail("input " + i + " '" + node.input(i) + "' is " + t + ", expected one of " + allowed);
+      }
+      return t;
+    }
+
+    /** All present inputs share one type from {@code allowed}. */
+    private DataType sameType(Set<DataType> allowed) {
+      DataType t = type(0, allowed);
+      for (int i = 1; i < ins.length; i++) {
+        if (present(i) && info(i).type() != t) {
+          throw fail("input " + i + " '" + node.input(i) + "' is " + info(i).type() + " but input 0 is " + t);
+        }
+      }
+      return t;
+    }
+
+    /** Normalizes an ONNX axis; {@code inclusive} allows axis == rank (Flatten). */
+    private int axis(int axis, int rank, boolean inclusive) {
+      int hi = inclusive ? rank : rank - 1;
+      if (axis < -rank || axis > hi) {
+        throw fail("axis " + axis + " is out of range for rank " + rank);
+      }
+      return axis < 0 ? axis + rank : axis;
+    }
+
+    private ValueInfo same(DataType t) {
+      return out(t, shape(0));
+    }
+
+    private ValueInfo out(DataType t, Shape s) {
+      return new ValueInfo(node.output(), t, s);
+    }
+
+    private String where() {
+      return "node '" + node.name() + "' (" + node.op().type() + ")";
+    }
+
+    private GraphException fail(String message) {
+      return new GraphException(where() + ": " + message);
+    }
+  }
+
+  private static int product(Shape s, int from, int to) {
+    long p = 1;
+    for (int i = from; i < to; i++) {
+      if (s.dim(i) == U) {
+        return U;
+      }
+      p *= s.dim(i);
+    }
+    return Math.toIntExact(p);
+  }
+
+  private static ImmutableIntArray ones(int n) {
+    int[] a = new int[n];
+    Arrays.fill(a, 1);
+    return ImmutableIntArray.copyOf(a);
+  }
+
+  private static int[] reversed(int r) {
+    int[] p = new int[r];
+    for (int i = 0; i < r; i++) {
+      p[i] = r - 1 - i;
+    }
+    return p;
+  }
+
+  private static int[] remove(int[] a, int index) {
+    int[] out = new int[a.length - 1];
+    System.arraycopy(a, 0, out, 0, index);
+    System.arraycopy(a, index + 1, out, index, a.length - index - 1);
+    return out;
+  }
+}

@@ -1,0 +1,214 @@
+package io.quantkit.quant;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableSortedSet;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What gets quantized and how: the choices that both calibration (which tensors to observe) and
+ * the QDQ pass (where to put QuantizeLinear/DequantizeLinear) must agree on. A {@link QuantPlan}
+ * records the options it was made with, so {@link Qdq#quantize(io.quantkit.ir.Graph, QuantPlan)}
+ * reproduces the same placement.
+ */
+public final class QuantOptions {
+  private final QuantType activationType;
+  private final boolean symmetricActivations;
+  private final boolean perChannelWeights;
+  private final CalibrationMethod weightMethod;
+  private final ImmutableSortedSet<String> excludeNodes;
+  private final ImmutableSortedSet<String> excludeOpTypes;
+  private final boolean dequantizePerConsumer;
+  private final boolean shareAddInputScales;
+
+  @JsonCreator
+  QuantOptions(
+      @JsonProperty("activationType") QuantType activationType,
+      @JsonProperty("symmetricActivations") boolean symmetricActivations,
+      @JsonProperty("perChannelWeights") boolean perChannelWeights,
+      @JsonProperty("weightMethod") CalibrationMethod weightMethod,
+      @JsonProperty("excludeNodes") Collection<String> excludeNodes,
+      @JsonProperty("excludeOpTypes") Collection<String> excludeOpTypes,
+      @JsonProperty("dequantizePerConsumer") boolean dequantizePerConsumer,
+      @JsonProperty("shareAddInputScales") boolean shareAddInputScales) {
+    Preconditions.checkArgument(activationType == QuantType.UINT8 || activationType == QuantType.INT8,
+        "activations are quantized to UINT8 or INT8, not %s", activationType);
+    Preconditions.checkArgument(weightMethod == CalibrationMethod.MINMAX || weightMethod == CalibrationMethod.MSE,
+        "weights use MINMAX or MSE, not %s", weightMethod);
+    this.activationType = activationType;
+    this.symmetricActivations = symmetricActivations;
+    this.perChannelWeights = perChannelWeights;
+    this.weightMethod = weightMethod;
+    this.excludeNodes = excludeNodes == null ? ImmutableSortedSet.of() : ImmutableSortedSet.copyOf(excludeNodes);
+    this.excludeOpTypes = excludeOpTypes == null ? ImmutableSortedSet.of() : ImmutableSortedSet.copyOf(excludeOpTypes);
+    this.dequantizePerConsumer = dequantizePerConsumer;
+    this.shareAddInputScales = shareAddInputScales;
+  }
+
+  public static QuantOptions defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return new Builder()
+        .activationType(activationType)
+        .symmetricActivations(symmetricActivations)
+        .perChannelWeights(perChannelWeights)
+        .weightMethod(weightMethod)
+        .excludeNodes(excludeNodes)
+        .excludeOpTypes(excludeOpTypes)
+        .dequantizePerConsumer(dequantizePerConsumer)
+        .shareAddInputScales(shareAddInputScales);
+  }
+
+  /** UINT8 (default; ONNX Runtime's fastest x86 kernels) or INT8. */
+  @JsonProperty("activationType")
+  public QuantType activationType() {
+    return activationType;
+  }
+
+  /** Zero point fixed at 0 (INT8) or 128 (UINT8). Default false: asymmetric, which also lets ReLU fold away. */
+  @JsonProperty("symmetricActivations")
+  public boolean symmetricActivations() {
+    return symmetricActivations;
+  }
+
+  /** One INT8 scale per output channel of Conv/Gemm/MatMul weights (default true) instead of one per tensor. */
+  @JsonProperty("perChannelWeights")
+  public boolean perChannelWeights() {
+    return perChannelWeights;
+  }
+
+  /** MINMAX (default) or MSE: how the weight clipping threshold is chosen. */
+  @JsonProperty("weightMethod")
+  public CalibrationMethod weightMethod() {
+    return weightMethod;
+  }
+
+  /** Node names kept in FP32. */
+  @JsonProperty("excludeNodes")
+  public Set<String> excludeNodes() {
+    return excludeNodes;
+  }
+
+  /** Op types (ONNX names, e.g. "Add") kept in FP32. */
+  @JsonProperty("excludeOpTypes")
+  public Set<String> excludeOpTypes() {
+    return excludeOpTypes;
+  }
+
+  /**
+   * One DequantizeLinear per consumer of a quantized tensor (default true), so each integer op
+   * has its own DQ, the form ONNX Runtime's fusions match; false shares one DQ among consumers
+   * (ONNX Runtime's tool default, which its loader then duplicates).
+   */
+  @JsonProperty("dequantizePerConsumer")
+  public boolean dequantizePerConsumer() {
+    return dequantizePerConsumer;
+  }
+
+  /**
+   * Give both inputs of every quantized Add the same scale and zero point (the union of their
+   * ranges; default false). Costs resolution on the narrower input; for targets whose integer
+   * Add requires equal input scales.
+   */
+  @JsonProperty("shareAddInputScales")
+  public boolean shareAddInputScales() {
+    return shareAddInputScales;
+  }
+
+  boolean excludes(io.quantkit.ir.Node node) {
+    return excludeNodes.contains(node.name()) || excludeOpTypes.contains(node.op().type());
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof QuantOptions)) {
+      return false;
+    }
+    QuantOptions q = (QuantOptions) o;
+    return activationType == q.activationType && symmetricActivations == q.symmetricActivations
+        && perChannelWeights == q.perChannelWeights && weightMethod == q.weightMethod
+        && excludeNodes.equals(q.excludeNodes) && excludeOpTypes.equals(q.excludeOpTypes)
+        && dequantizePerConsumer == q.dequantizePerConsumer && shareAddInputScales == q.shareAddInputScales;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(activationType, symmetricActivations, perChannelWeights, weightMethod, excludeNodes,
+        excludeOpTypes, dequantizePerConsumer, shareAddInputScales);
+  }
+
+  @Override
+  public String toString() {
+    return "QuantOptions(activations=" + activationType + (symmetricActivations ? " symmetric" : " asymmetric")
+        + ", weights=INT8 " + (perChannelWeights ? "per-channel" : "per-tensor") + " " + weightMethod
+        + ", excludeNodes=" + excludeNodes + ", excludeOpTypes=" + excludeOpTypes
+        + ", dequantizePerConsumer=" + dequantizePerConsumer + ", shareAddInputScales=" + shareAddInputScales + ")";
+  }
+
+  public static final class Builder {
+    private QuantType activationType = QuantType.UINT8;
+    private boolean symmetricActivations;
+    private boolean perChannelWeights = true;
+    private CalibrationMethod weightMethod = CalibrationMethod.MINMAX;
+    private Set<String> excludeNodes = Set.of();
+    private Set<String> excludeOpTypes = Set.of();
+    private boolean dequantizePerConsumer = true;
+    private boolean shareAddInputScales;
+
+    private Builder() {}
+
+    public Builder activationType(QuantType value) {
+      this.activationType = Preconditions.checkNotNull(value);
+      return this;
+    }
+
+    public Builder symmetricActivations(boolean value) {
+      this.symmetricActivations = value;
+      return this;
+    }
+
+    public Builder perChannelWeights(boolean value) {
+      this.perChannelWeights = value;
+      return this;
+    }
+
+    public Builder weightMethod(CalibrationMethod value) {
+      this.weightMethod = Preconditions.checkNotNull(value);
+      return this;
+    }
+
+    public Builder excludeNodes(Collection<String> names) {
+      this.excludeNodes = Set.copyOf(names);
+      return this;
+    }
+
+    public Builder excludeOpTypes(Collection<String> opTypes) {
+      this.excludeOpTypes = Set.copyOf(opTypes);
+      return this;
+    }
+
+    public Builder dequantizePerConsumer(boolean value) {
+      this.dequantizePerConsumer = value;
+      return this;
+    }
+
+    public Builder shareAddInputScales(boolean value) {
+      this.shareAddInputScales = value;
+      return this;
+    }
+
+    public QuantOptions build() {
+      return new QuantOptions(activationType, symmetricActivations, perChannelWeights, weightMethod, excludeNodes,
+          excludeOpTypes, dequantizePerConsumer, shareAddInputScales);
+    }
+  }
+}

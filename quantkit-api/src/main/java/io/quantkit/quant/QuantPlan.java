@@ -1,0 +1,261 @@
+package io.quantkit.quant;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableMap;
+import io.quantkit.ModelFormatException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The one artifact every backend consumes: for each IR tensor name, how it is quantized. It holds
+ * activations (calibrated), weights (INT8, per channel or per tensor), biases (INT32, scale =
+ * input scale x weight scale) and quantized constants, plus how it was made (options, calibration
+ * method, number of calibration images) and, per calibrated tensor, what was observed.
+ *
+ * <p>Keys are tensor names of the graph after {@link io.quantkit.ir.passes.BatchNormFolding}
+ * (which keeps the BatchNorm output names). When a ReLU is folded into its producer, the key is
+ * the ReLU's output (the producer's own output is then never materialized in FP32).
+ *
+ * <p>Immutable. Round-trips through JSON exactly ({@link #toJson}, {@link #fromJson}).
+ */
+@JsonPropertyOrder({"format", "graph", "calibration", "options", "tensors", "observations", "metadata"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class QuantPlan {
+  /** Format tag written into every file, checked on reading. */
+  public static final String FORMAT = "quantkit.quant-plan/1";
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private final String graph;
+  private final CalibrationInfo calibration;
+  private final QuantOptions options;
+  private final ImmutableMap<String, QuantParams> tensors;
+  private final ImmutableMap<String, Observation> observations;
+  private final ImmutableMap<String, String> metadata;
+
+  /** How the activation ranges were obtained; null fields are unknown (a hand-made plan). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record CalibrationInfo(
+      @JsonProperty("method") CalibrationMethod method,
+      @JsonProperty("percentile") Double percentile,
+      @JsonProperty("samples") int samples,
+      @JsonProperty("dataset") String dataset) {}
+
+  /**
+   * What calibration saw of one tensor and the range it chose: {@code count} values, observed
+   * [observedMin, observedMax], quantized over [min, max] (before widening to include 0).
+   */
+  public record Observation(
+      @JsonProperty("count") long count,
+      @JsonProperty("observedMin") float observedMin,
+      @JsonProperty("observedMax") float observedMax,
+      @JsonProperty("min") float min,
+      @JsonProperty("max") float max) {}
+
+  @JsonCreator
+  private QuantPlan(
+      @JsonProperty("format") String format,
+      @JsonProperty("graph") String graph,
+      @JsonProperty("calibration") CalibrationInfo calibration,
+      @JsonProperty("options") QuantOptions options,
+      @JsonProperty("tensors") Map<String, QuantParams> tensors,
+      @JsonProperty("observations") Map<String, Observation> observations,
+      @JsonProperty("metadata") Map<String, String> metadata) {
+    if (format != null && !FORMAT.equals(format)) {
+      throw new ModelFormatException("quantization plan has format '" + format + "', expected '" + FORMAT + "'");
+    }
+    this.graph = graph == null ? "" : graph;
+    this.calibration = calibration;
+    this.options = options == null ? QuantOptions.defaults() : options;
+    this.tensors = tensors == null ? ImmutableMap.of() : ImmutableMap.copyOf(tensors);
+    this.observations = observations == null ? ImmutableMap.of() : ImmutableMap.copyOf(observations);
+    this.metadata = metadata == null ? ImmutableMap.of() : ImmutableMap.copyOf(metadata);
+  }
+
+  public static Builder builder(String graphName) {
+    return new Builder(graphName);
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder(graph).options(options).calibration(calibration);
+    b.tensors.putAll(tensors);
+    b.observations.putAll(observations);
+    b.metadata.putAll(metadata);
+    return b;
+  }
+
+  @JsonProperty("format")
+  String format() {
+    return FORMAT;
+  }
+
+  /** Name of the graph the plan was made for. */
+  @JsonProperty("graph")
+  public String graph() {
+    return graph;
+  }
+
+  @JsonProperty("calibration")
+  public CalibrationInfo calibration() {
+    return calibration;
+  }
+
+  @JsonProperty("options")
+  public QuantOptions options() {
+    return options;
+  }
+
+  /** Tensor name to parameters, in graph order. */
+  @JsonProperty("tensors")
+  public ImmutableMap<String, QuantParams> tensors() {
+    return tensors;
+  }
+
+  public Optional<QuantParams> params(String tensor) {
+    return Optional.ofNullable(tensors.get(tensor));
+  }
+
+  public boolean contains(String tensor) {
+    return tensors.containsKey(tensor);
+  }
+
+  public int size() {
+    return tensors.size();
+  }
+
+  /** Per calibrated tensor: what was observed and the range chosen. */
+  @JsonProperty("observations")
+  public ImmutableMap<String, Observation> observations() {
+    return observations;
+  }
+
+  @JsonProperty("metadata")
+  public ImmutableMap<String, String> metadata() {
+    return metadata;
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize quantization plan", e);
+    }
+  }
+
+  /** Parses a plan; throws {@link ModelFormatException} when the text is not one. */
+  public static QuantPlan fromJson(String json) {
+    try {
+      return JSON.readValue(json, QuantPlan.class);
+    } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+      throw new ModelFormatException("not a valid quantization plan: " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes the plan as JSON atomically (temporary file in the same folder, then rename). */
+  public void save(Path file) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+    try {
+      Files.write(tmp, toJson().getBytes(StandardCharsets.UTF_8));
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  public static QuantPlan load(Path file) throws IOException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    try {
+      return fromJson(text);
+    } catch (ModelFormatException e) {
+      throw new ModelFormatException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof QuantPlan)) {
+      return false;
+    }
+    QuantPlan p = (QuantPlan) o;
+    return graph.equals(p.graph) && Objects.equals(calibration, p.calibration) && options.equals(p.options)
+        && tensors.equals(p.tensors) && observations.equals(p.observations) && metadata.equals(p.metadata);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(graph, calibration, options, tensors, observations, metadata);
+  }
+
+  @Override
+  public String toString() {
+    return "QuantPlan(" + graph + ", " + tensors.size() + " tensors"
+        + (calibration == null ? "" : ", " + calibration.method() + " on " + calibration.samples() + " samples") + ")";
+  }
+
+  public static final class Builder {
+    private final String graph;
+    private CalibrationInfo calibration;
+    private QuantOptions options = QuantOptions.defaults();
+    private final Map<String, QuantParams> tensors = new LinkedHashMap<>();
+    private final Map<String, Observation> observations = new LinkedHashMap<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+
+    private Builder(String graph) {
+      this.graph = Preconditions.checkNotNull(graph);
+    }
+
+    public Builder options(QuantOptions value) {
+      this.options = Preconditions.checkNotNull(value);
+      return this;
+    }
+
+    public Builder calibration(CalibrationInfo value) {
+      this.calibration = value;
+      return this;
+    }
+
+    public Builder put(String tensor, QuantParams params) {
+      tensors.put(Preconditions.checkNotNull(tensor), Preconditions.checkNotNull(params));
+      return this;
+    }
+
+    public Builder remove(String tensor) {
+      tensors.remove(tensor);
+      observations.remove(tensor);
+      return this;
+    }
+
+    public Builder observation(String tensor, Observation value) {
+      observations.put(tensor, value);
+      return this;
+    }
+
+    public Builder metadata(String key, String value) {
+      metadata.put(key, value);
+      return this;
+    }
+
+    public QuantPlan build() {
+      return new QuantPlan(FORMAT, graph, calibration, options, tensors, observations, metadata);
+    }
+  }
+}

@@ -1,0 +1,323 @@
+package io.quantkit.quant;
+
+import com.google.common.base.Preconditions;
+import io.quantkit.CalibrationException;
+
+/**
+ * Turns {@link TensorStatistics} into the range a tensor is quantized over, one static method per
+ * {@link CalibrationMethod}. All work on the bounded histogram, never on stored activations.
+ *
+ * <p>Conventions shared by all methods:
+ * <ul>
+ *   <li>The result is the clipped range actually kept, inside [min, max] seen; quantization
+ *       parameters then widen it to include 0 ({@link QuantMath#params}).
+ *   <li>Symmetric quantization and non-negative tensors (ReLU outputs, raw pixels) only need one
+ *       threshold t on |x|; signed tensors quantized asymmetrically get a lower and an upper end.
+ *   <li>A tensor that was always exactly 0 gets [0, 0].
+ * </ul>
+ */
+public final class RangeEstimators {
+  /** Most thresholds the MSE search evaluates; each costs one pass over the non-empty bins. */
+  private static final int MSE_CANDIDATES = 512;
+  /** Most thresholds the entropy search evaluates; each costs O(levels) logarithms. */
+  private static final int ENTROPY_CANDIDATES = 1024;
+  /** Average values per histogram bin below which entropy calibration coarsens the histogram. */
+  private static final double MIN_PER_BIN = 16;
+
+  private RangeEstimators() {}
+
+  /** Dispatches to the estimator of {@code method}; {@code percentile} is only read by PERCENTILE. */
+  public static TensorRange estimate(TensorStatistics stats, CalibrationMethod method, QuantType type, boolean symmetric,
+      double percentile) {
+    switch (method) {
+      case MINMAX:
+        return minMax(stats);
+      case PERCENTILE:
+        return percentile(stats, percentile, symmetric);
+      case ENTROPY:
+        return entropy(stats, type, symmetric);
+      case MSE:
+        return mse(stats, type, symmetric);
+      default:
+        throw new AssertionError(method);
+    }
+  }
+
+  /** [min, max] as observed. */
+  public static TensorRange minMax(TensorStatistics stats) {
+    return stats.minMax();
+  }
+
+  /**
+   * Clips the rarest values: symmetric, the {@code percentile}-th percentile t of |x| gives
+   * [-t, t]; asymmetric, the (100 - p)-th and p-th percentiles of x are the ends. Interpolated
+   * linearly inside a histogram bin.
+   */
+  public static TensorRange percentile(TensorStatistics stats, double percentile, boolean symmetric) {
+    Preconditions.checkArgument(percentile > 50 && percentile <= 100, "percentile must be in (50, 100], got %s", percentile);
+    TensorRange all = checkedHistogram(stats);
+    if (stats.histogramRange() == 0 || percentile == 100) {
+      return all;
+    }
+    double q = percentile / 100.0;
+    if (symmetric || stats.min() >= 0) {
+      double t = magnitudeQuantile(stats, q);
+      if (!(t > 0)) {
+        // More than p % of the values are exactly 0: a percentile would keep nothing else.
+        return all;
+      }
+      return clip(all, t);
+    }
+    double lo = signedQuantile(stats, 1 - q);
+    double hi = signedQuantile(stats, q);
+    return new TensorRange((float) Math.max(all.min(), lo), (float) Math.min(all.max(), hi));
+  }
+
+  private static double magnitudeQuantile(TensorStatistics s, double q) {
+    double target = q * s.count();
+    double cum = s.zeroCount();
+    if (cum >= target) {
+      return 0;
+    }
+    long[] pos = s.pos();
+    long[] neg = s.neg();
+    double w = s.binWidth();
+    for (int i = 0; i < s.bins(); i++) {
+      long c = pos[i] + neg[i];
+      if (c > 0 && cum + c >= target) {
+        return (i + (target - cum) / c) * w;
+      }
+      cum += c;
+    }
+    return s.histogramRange();
+  }
+
+  private static double signedQuantile(TensorStatistics s, double q) {
+    double target = q * s.count();
+    double cum = 0;
+    long[] pos = s.pos();
+    long[] neg = s.neg();
+    double w = s.binWidth();
+    for (int i = s.bins() - 1; i >= 0; i--) {
+      long c = neg[i];
+      if (c > 0 && cum + c >= target) {
+        return -(i + 1) * w + (target - cum) / c * w;
+      }
+      cum += c;
+    }
+    if (cum + s.zeroCount() >= target) {
+      return 0;
+    }
+    cum += s.zeroCount();
+    for (int i = 0; i < s.bins(); i++) {
+      long c = pos[i];
+      if (c > 0 && cum + c >= target) {
+        return (i + (target - cum) / c) * w;
+      }
+      cum += c;
+    }
+    return s.max();
+  }
+
+  /**
+   * TensorRT's entropy calibration: the threshold t (a bin edge) minimizing the KL divergence
+   * between the |x| histogram clipped at t (outliers folded into the last kept bin) and that
+   * histogram quantized to the available levels and expanded back over its non-empty bins.
+   * Levels: 256 for a non-negative tensor quantized asymmetrically (all of UINT8 spans [0, t]),
+   * otherwise 128 per sign. For signed asymmetric tensors the threshold is found on |x|, as ONNX
+   * Runtime does, and each end is then clipped to what was observed.
+   *
+   * Exact zeros are not part of the distribution compared (they quantize exactly whatever the
+   * threshold; pytorch-quantization flattens the same spike).
+   *
+   * <p>The divergence of each candidate is computed from prefix sums in O(levels); up to 1024
+   * candidate edges are tried, evenly spaced. Sparse histograms are first coarsened by exact
+   * pair merges to at least 16 values per bin (but at least two bins per level): with few values
+   * per bin the divergence is dominated by sampling noise.
+   */
+  public static TensorRange entropy(TensorStatistics stats, QuantType type, boolean symmetric) {
+    TensorRange all = checkedHistogram(stats);
+    if (stats.histogramRange() == 0) {
+      return all;
+    }
+    int levels = (!symmetric && stats.min() >= 0) ? (int) (type.qmax() - type.qmin() + 1) : (int) ((type.qmax() - type.qmin() + 1) / 2);
+    int bins = stats.bins();
+    long[] m = new long[bins];
+    long[] pos = stats.pos();
+    long[] neg = stats.neg();
+    for (int i = 0; i < bins; i++) {
+      m[i] = pos[i] + neg[i];
+    }
+    // Exact zeros (often half of a ReLU output) are left out: every threshold represents them
+    // exactly, and as a spike in the first bin they would push the search towards tiny thresholds.
+    int nb = bins;
+    while (nb > 0 && m[nb - 1] == 0) {
+      nb--;
+    }
+    long total0 = 0;
+    for (int k = 0; k < nb; k++) {
+      total0 += m[k];
+    }
+    // A sparse histogram (few values per bin, e.g. a small calibration set) makes the divergence
+    // noisy and biased towards clipping; merge bin pairs (exactly) until bins hold on average
+    // MIN_PER_BIN values, keeping at least two bins per quantization level.
+    double width = stats.binWidth();
+    while (nb > 2 * levels && total0 < MIN_PER_BIN * (double) nb) {
+      int half = (nb + 1) / 2;
+      for (int k = 0; k < half; k++) {
+        m[k] = m[2 * k] + (2 * k + 1 < nb ? m[2 * k + 1] : 0);
+      }
+      nb = half;
+      width *= 2;
+    }
+    if (nb <= levels) {
+      return all; // the histogram is no finer than the quantizer: nothing to trade
+    }
+    // prefix sums: counts, non-empty bins, and sum of c log c
+    double[] cum = new double[nb + 1];
+    int[] nonEmpty = new int[nb + 1];
+    double[] cLogC = new double[nb + 1];
+    for (int k = 0; k < nb; k++) {
+      cum[k + 1] = cum[k] + m[k];
+      nonEmpty[k + 1] = nonEmpty[k] + (m[k] != 0 ? 1 : 0);
+      cLogC[k + 1] = cLogC[k] + (m[k] != 0 ? m[k] * Math.log(m[k]) : 0);
+    }
+    double total = cum[nb];
+    int bestI = nb;
+    double bestKl = Double.POSITIVE_INFINITY;
+    // at most ENTROPY_CANDIDATES thresholds, evenly spaced; the full range is always a candidate
+    int stride = Math.max(1, (nb - levels) / ENTROPY_CANDIDATES);
+    for (int i = levels; i <= nb; i = i < nb && i + stride > nb ? nb : i + stride) {
+      double outliers = total - cum[i];
+      double last = m[i - 1] + outliers;
+      // sum over k < i of p_k log p_k, with the last bin carrying the outliers
+      double pLogP = cLogC[i - 1] + (last > 0 ? last * Math.log(last) : 0);
+      int merged = i / levels;
+      double pLogQ = 0;
+      boolean infinite = false;
+      for (int j = 0; j < levels; j++) {
+        int start = j * merged;
+        int end = j == levels - 1 ? i : start + merged;
+        double qSum = cum[end] - cum[start];
+        double pSum = qSum;
+        int nz = nonEmpty[end] - nonEmpty[start];
+        if (j == levels - 1 && outliers > 0) {
+          pSum += outliers;
+          if (m[i - 1] == 0) {
+            nz++;
+          }
+        }
+        if (pSum == 0) {
+          continue;
+        }
+        if (qSum == 0) {
+          infinite = true; // p has mass where q has none
+          break;
+        }
+        pLogQ += pSum * Math.log(qSum / nz);
+      }
+      if (infinite) {
+        continue;
+      }
+      double qTotal = cum[i];
+      double kl = (pLogP - pLogQ) / total + Math.log(qTotal) - Math.log(total);
+      if (kl < bestKl - 1e-12) {
+        bestKl = kl;
+        bestI = i;
+      }
+    }
+    double t = bestI * width;
+    return clip(all, t);
+  }
+
+  /**
+   * The range minimizing the expected squared error sum over bins of count x (x - Q(x))^2, with
+   * x the bin centre and Q quantization with the candidate's actual scale and zero point, so
+   * rounding inside the range and clipping outside both count. Exact zeros cost nothing (0 is
+   * always representable). Symmetric or non-negative tensors search one threshold over bin
+   * edges; signed asymmetric tensors shrink [min, max] by a common factor.
+   */
+  public static TensorRange mse(TensorStatistics stats, QuantType type, boolean symmetric) {
+    TensorRange all = checkedHistogram(stats);
+    if (stats.histogramRange() == 0) {
+      return all;
+    }
+    int bins = stats.bins();
+    double w = stats.binWidth();
+    long[] pos = stats.pos();
+    long[] neg = stats.neg();
+    int n = 0;
+    for (int i = 0; i < bins; i++) {
+      n += (pos[i] != 0 ? 1 : 0) + (neg[i] != 0 ? 1 : 0);
+    }
+    float[] x = new float[n];
+    double[] c = new double[n];
+    int k = 0;
+    int nb = 0;
+    for (int i = 0; i < bins; i++) {
+      if (pos[i] != 0) {
+        x[k] = (float) Math.min((i + 0.5) * w, all.max());
+        c[k++] = pos[i];
+        nb = i + 1;
+      }
+      if (neg[i] != 0) {
+        x[k] = (float) Math.max(-(i + 0.5) * w, all.min());
+        c[k++] = neg[i];
+        nb = i + 1;
+      }
+    }
+    boolean oneSided = symmetric || stats.min() >= 0;
+    TensorRange best = all;
+    double bestErr = error(x, c, QuantMath.params(all, type, symmetric));
+    int candidates = oneSided ? nb : MSE_CANDIDATES;
+    int stride = Math.max(1, candidates / MSE_CANDIDATES);
+    for (int j = 1; j <= candidates; j += stride) {
+      TensorRange r;
+      if (oneSided) {
+        double t = j * w;
+        r = clip(all, t);
+      } else {
+        double a = (double) j / candidates;
+        r = new TensorRange((float) (all.min() * a), (float) (all.max() * a));
+      }
+      double err = error(x, c, QuantMath.params(r, type, symmetric));
+      if (err < bestErr) {
+        bestErr = err;
+        best = r;
+      }
+    }
+    return best;
+  }
+
+  private static double error(float[] x, double[] c, QuantParams p) {
+    float scale = p.scale();
+    int zp = p.zeroPoint();
+    QuantType type = p.type();
+    double err = 0;
+    for (int i = 0; i < x.length; i++) {
+      float back = (QuantMath.quantize(x[i], scale, zp, type) - zp) * scale;
+      double d = x[i] - back;
+      err += c[i] * d * d;
+    }
+    return err;
+  }
+
+  private static TensorRange checked(TensorStatistics stats) {
+    if (stats.count() == 0) {
+      throw new CalibrationException("tensor '" + stats.tensor() + "' received no values during calibration");
+    }
+    return stats.minMax();
+  }
+
+  private static TensorRange checkedHistogram(TensorStatistics stats) {
+    Preconditions.checkArgument(stats.hasHistogram(), "tensor '%s': this estimator needs statistics with a histogram",
+        stats.tensor());
+    return checked(stats);
+  }
+
+  /** [min, max] clamped into [-t, t] (a tensor entirely beyond t collapses onto t). */
+  private static TensorRange clip(TensorRange all, double t) {
+    float ft = (float) t;
+    return new TensorRange(Math.max(-ft, Math.min(all.min(), ft)), Math.max(-ft, Math.min(all.max(), ft)));
+  }
+}

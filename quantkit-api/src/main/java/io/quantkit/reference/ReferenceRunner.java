@@ -1,0 +1,305 @@
+package io.quantkit.reference;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import io.quantkit.BackendException;
+import io.quantkit.GraphException;
+import io.quantkit.QuantkitException;
+import io.quantkit.UnsupportedOpException;
+import io.quantkit.backend.Runner;
+import io.quantkit.backend.RunnerOptions;
+import io.quantkit.ir.Graph;
+import io.quantkit.ir.Node;
+import io.quantkit.ir.Op;
+import io.quantkit.ir.ShapeInference;
+import io.quantkit.ir.ValueInfo;
+import io.quantkit.tensor.DataType;
+import io.quantkit.tensor.Shape;
+import io.quantkit.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a graph node by node in topological order with plain Java kernels. Besides the graph
+ * outputs it can return any intermediate tensor ({@link #run(Map, Collection)}), which is what
+ * calibration and layer-by-layer comparisons need.
+ *
+ * <p>Not thread-safe (one run at a time): workers keep scratch buffers between runs.
+ */
+public final class ReferenceRunner implements Runner {
+  private final Graph graph;
+  private final Workers workers;
+  private final Map<String, Value> constants = new HashMap<>();
+  /** Index of the last node reading each tensor, to drop intermediates as soon as possible. */
+  private final Map<String, Integer> lastUse = new HashMap<>();
+  private final Set<String> allTensors = new HashSet<>();
+  private Map<String, Shape> cachedInputShapes;
+  private Map<String, ValueInfo> cachedInfo;
+  private boolean closed;
+
+  ReferenceRunner(Graph graph, RunnerOptions options) {
+    this.graph = graph;
+    Map<String, ValueInfo> info = ShapeInference.infer(graph);
+    for (Node n : graph.nodes()) {
+      checkSupported(n, info);
+    }
+    graph.initializers().forEach((name, t) -> constants.put(name, Value.fromTensor(t)));
+    List<Node> nodes = graph.nodes();
+    for (int i = 0; i < nodes.size(); i++) {
+      for (String in : nodes.get(i).inputs()) {
+        lastUse.put(in, i);
+      }
+    }
+    allTensors.addAll(info.keySet());
+    this.workers = new Workers(options.threads());
+  }
+
+  @Override
+  public Graph graph() {
+    return graph;
+  }
+
+  @Override
+  public String backendName() {
+    return ReferenceBackend.NAME;
+  }
+
+  /** Number of worker threads, the calling thread included. */
+  public int threads() {
+    return workers.count();
+  }
+
+  @Override
+  public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    return run(inputs, graph.outputs());
+  }
+
+  /**
+   * Runs the graph and returns the tensors named in {@code wanted}, in that order: graph inputs,
+   * initializers or any node output.
+   */
+  public Map<String, Tensor> run(Map<String, Tensor> inputs, Collection<String> wanted) {
+    if (closed) {
+      throw new BackendException("reference runner for graph " + graph.name() + " is closed");
+    }
+    for (String w : wanted) {
+      if (!allTensors.contains(w)) {
+        throw new BackendException("graph " + graph.name() + " has no tensor named '" + w + "'");
+      }
+    }
+    Map<String, Shape> shapes = checkInputs(inputs);
+    Map<String, ValueInfo> info = infoFor(shapes);
+    Set<String> keep = new HashSet<>(wanted);
+    Map<String, Value> live = new HashMap<>(constants);
+    Map<String, Tensor> given = new HashMap<>();
+    for (ValueInfo in : graph.inputs()) {
+      Tensor t = inputs.get(in.name());
+      given.put(in.name(), t);
+      live.put(in.name(), Value.fromTensor(t));
+    }
+    List<Node> nodes = graph.nodes();
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      Value[] args = new Value[n.inputs().size()];
+      for (int j = 0; j < args.length; j++) {
+        String name = n.inputs().get(j);
+        args[j] = name.isEmpty() ? null : live.get(name);
+      }
+      live.put(n.output(), execute(n, args, info.get(n.output()).shape()));
+      for (String in : n.inputs()) {
+        if (lastUse.get(in) == i && !keep.contains(in) && !constants.containsKey(in)) {
+          live.remove(in);
+        }
+      }
+    }
+    ImmutableMap.Builder<String, Tensor> out = ImmutableMap.builder();
+    for (String w : new LinkedHashSet<>(wanted)) {
+      if (given.containsKey(w)) {
+        out.put(w, given.get(w));
+      } else if (graph.isInitializer(w)) {
+        out.put(w, graph.initializers().get(w));
+      } else {
+        out.put(w, live.get(w).toTensor());
+      }
+    }
+    return out.build();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    workers.close();
+  }
+
+  // ---- validation ----
+
+  private static void checkSupported(Node n, Map<String, ValueInfo> info) {
+    Op op = n.op();
+    boolean floatOnly = op instanceof Op.Conv || op instanceof Op.BatchNorm || op instanceof Op.Relu
+        || op instanceof Op.Clip || op instanceof Op.Add || op instanceof Op.Mul || op instanceof Op.AveragePool
+        || op instanceof Op.GlobalAveragePool || op instanceof Op.Gemm || op instanceof Op.MatMul
+        || op instanceof Op.Softmax;
+    boolean other = op instanceof Op.MaxPool || op instanceof Op.Flatten || op instanceof Op.Reshape
+        || op instanceof Op.Concat || op instanceof Op.Transpose || op instanceof Op.QuantizeLinear
+        || op instanceof Op.DequantizeLinear;
+    if (!floatOnly && !other) {
+      throw new UnsupportedOpException(n.name(), op.type(), "the reference backend has no kernel for it");
+    }
+    if (floatOnly) {
+      for (String in : n.inputs()) {
+        if (!in.isEmpty() && info.get(in).type() != DataType.FLOAT32) {
+          throw new UnsupportedOpException(n.name(), op.type(),
+              "input '" + in + "' is " + info.get(in).type() + "; the reference backend runs this op on FLOAT32 only");
+        }
+      }
+    }
+  }
+
+  private Map<String, Shape> checkInputs(Map<String, Tensor> inputs) {
+    List<String> declared = new ArrayList<>();
+    for (ValueInfo in : graph.inputs()) {
+      declared.add(in.name());
+    }
+    for (String name : inputs.keySet()) {
+      if (!declared.contains(name)) {
+        throw new BackendException("graph " + graph.name() + " has no input '" + name + "'; its inputs are " + declared);
+      }
+    }
+    Map<String, Shape> shapes = new LinkedHashMap<>();
+    for (ValueInfo in : graph.inputs()) {
+      Tensor t = inputs.get(in.name());
+      if (t == null) {
+        throw new BackendException("graph " + graph.name() + ": input '" + in.name() + "' is missing; its inputs are "
+            + declared);
+      }
+      if (t.type() != in.type()) {
+        throw new BackendException("graph " + graph.name() + ": input '" + in.name() + "' is " + t.type()
+            + " but the graph declares " + in.type());
+      }
+      Shape s = t.shape();
+      boolean ok = s.rank() == in.shape().rank();
+      for (int i = 0; ok && i < s.rank(); i++) {
+        ok = in.shape().dim(i) == Shape.UNKNOWN || in.shape().dim(i) == s.dim(i);
+      }
+      if (!ok) {
+        throw new BackendException("graph " + graph.name() + ": input '" + in.name() + "' has shape " + s
+            + " but the graph declares " + in.shape());
+      }
+      shapes.put(in.name(), s);
+    }
+    return shapes;
+  }
+
+  /** Shapes of every tensor for these input shapes; the last answer is kept since batches repeat. */
+  private Map<String, ValueInfo> infoFor(Map<String, Shape> shapes) {
+    if (!shapes.equals(cachedInputShapes)) {
+      try {
+        cachedInfo = ShapeInference.infer(graph, shapes);
+      } catch (GraphException e) {
+        throw new BackendException("graph " + graph.name() + " cannot run on inputs of shape " + shapes + ": "
+            + e.getMessage(), e);
+      }
+      cachedInputShapes = shapes;
+    }
+    return cachedInfo;
+  }
+
+  // ---- execution ----
+
+  private Value execute(Node n, Value[] in, Shape out) {
+    try {
+      return dispatch(n, in, out);
+    } catch (QuantkitException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new BackendException("node '" + n.name() + "' (" + n.op().type() + ") failed on inputs "
+          + describe(n, in) + ": " + e, e);
+    }
+  }
+
+  private Value dispatch(Node n, Value[] in, Shape out) {
+    Op op = n.op();
+    if (op instanceof Op.Conv) {
+      return Value.floats(out, ConvKernel.run(workers, in[0], in[1], arg(in, 2), (Op.Conv) op, out));
+    } else if (op instanceof Op.BatchNorm) {
+      return Value.floats(out, Elementwise.batchNorm(workers, in[0].floats(), in[0].shape, in[1].floats(),
+          in[2].floats(), in[3].floats(), in[4].floats(), ((Op.BatchNorm) op).epsilon()));
+    } else if (op instanceof Op.Relu) {
+      return Value.floats(out, Elementwise.relu(in[0].floats()));
+    } else if (op instanceof Op.Clip) {
+      Op.Clip c = (Op.Clip) op;
+      return Value.floats(out, Elementwise.clip(in[0].floats(), c.min(), c.max()));
+    } else if (op instanceof Op.Add || op instanceof Op.Mul) {
+      return Value.floats(out, Elementwise.binary(in[0].floats(), in[0].shape, in[1].floats(), in[1].shape, out,
+          op instanceof Op.Add));
+    } else if (op instanceof Op.MaxPool) {
+      Op.MaxPool p = (Op.MaxPool) op;
+      Window w = new Window(in[0].shape, out, p.kernel(), p.strides(), p.dilations(), p.padding());
+      float[] y = Pooling.max(workers, in[0].asFloats(), in[0].shape, out, w);
+      return in[0].type == DataType.FLOAT32 ? Value.floats(out, y) : Value.ints(in[0].type, out, toInts(y));
+    } else if (op instanceof Op.AveragePool) {
+      Op.AveragePool p = (Op.AveragePool) op;
+      Window w = new Window(in[0].shape, out, p.kernel(), p.strides(), Window.ones(p.kernel().length()), p.padding());
+      return Value.floats(out, Pooling.average(workers, in[0].floats(), in[0].shape, out, w, p.countIncludePad()));
+    } else if (op instanceof Op.GlobalAveragePool) {
+      return Value.floats(out, Pooling.globalAverage(in[0].floats(), in[0].shape));
+    } else if (op instanceof Op.Flatten || op instanceof Op.Reshape) {
+      return Value.of(in[0].type, out, in[0].data);
+    } else if (op instanceof Op.Gemm) {
+      Value c = arg(in, 2);
+      return Value.floats(out, LinearAlgebra.gemm(workers, in[0].floats(), in[0].shape, in[1].floats(), in[1].shape,
+          c == null ? null : c.floats(), c == null ? null : c.shape, (Op.Gemm) op));
+    } else if (op instanceof Op.MatMul) {
+      return Value.floats(out, LinearAlgebra.matMul(workers, in[0].floats(), in[0].shape, in[1].floats(), in[1].shape,
+          out));
+    } else if (op instanceof Op.Softmax) {
+      return Value.floats(out, Elementwise.softmax(in[0].floats(), in[0].shape, ((Op.Softmax) op).axis()));
+    } else if (op instanceof Op.Concat) {
+      List<Value> parts = new ArrayList<>();
+      for (Value v : in) {
+        parts.add(v);
+      }
+      return Layout.concat(parts, ((Op.Concat) op).axis(), out);
+    } else if (op instanceof Op.Transpose) {
+      return Layout.transpose(in[0], ((Op.Transpose) op).perm(), out);
+    } else if (op instanceof Op.QuantizeLinear) {
+      Value zp = arg(in, 2);
+      DataType type = zp == null ? DataType.UINT8 : zp.type;
+      int[] q = Quantization.quantize(in[0].asFloats(), in[0].shape, in[1].floats(), zp == null ? null : zp.ints(), type,
+          ((Op.QuantizeLinear) op).axis());
+      return Value.ints(type, out, q);
+    } else if (op instanceof Op.DequantizeLinear) {
+      Value zp = arg(in, 2);
+      return Value.floats(out, Quantization.dequantize(in[0].ints(), in[0].shape, in[1].floats(),
+          zp == null ? null : zp.ints(), ((Op.DequantizeLinear) op).axis()));
+    }
+    throw new UnsupportedOpException(n.name(), op.type(), "the reference backend has no kernel for it");
+  }
+
+  private static Value arg(Value[] in, int i) {
+    return i < in.length ? in[i] : null;
+  }
+
+  private static int[] toInts(float[] y) {
+    int[] out = new int[y.length];
+    for (int i = 0; i < y.length; i++) {
+      out[i] = (int) y[i];
+    }
+    return out;
+  }
+
+  private static String describe(Node n, Value[] in) {
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < in.length; i++) {
+      parts.add(n.input(i) + (in[i] == null ? "" : " " + in[i].type + in[i].shape));
+    }
+    return ImmutableList.copyOf(parts).toString();
+  }
+}

@@ -1,0 +1,160 @@
+package io.quantkit.quant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quantkit.CalibrationException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RangeEstimatorsTest {
+  private static TensorStatistics stats(float[] v) {
+    TensorStatistics s = new TensorStatistics("t");
+    s.add(v, 0, v.length);
+    return s;
+  }
+
+  /** 200,000 standard normal samples plus 6 outliers at +-60 sigma. */
+  private static float[] gaussianWithOutliers(boolean abs) {
+    return gaussianWithOutliers(200_000, 6, abs);
+  }
+
+  private static float[] gaussianWithOutliers(int n, int outliers, boolean abs) {
+    Random r = new Random(42);
+    float[] v = new float[n + outliers];
+    for (int i = 0; i < n; i++) {
+      double g = r.nextGaussian();
+      v[i] = (float) (abs ? Math.abs(g) : g);
+    }
+    for (int i = n; i < v.length; i++) {
+      v[i] = abs || i % 2 == 0 ? 60f : -60f;
+    }
+    return v;
+  }
+
+  @Test
+  void minMaxIsTheObservedRange() {
+    assertEquals(new TensorRange(-3f, 7f), RangeEstimators.minMax(stats(new float[] {1f, -3f, 7f, 0f})));
+  }
+
+  @Test
+  void percentileOfKnownUniformValues() {
+    // the integers 0..9999: the 99th percentile is ~9900, the 1st ~100
+    float[] v = new float[10_000];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = i;
+    }
+    TensorRange r = RangeEstimators.percentile(stats(v), 99, false);
+    assertEquals(9900, r.max(), 10);
+    assertEquals(0f, r.min()); // non-negative tensor: the lower end stays at the minimum... of |x|
+    // signed values -5000..4999: asymmetric 99 % keeps [~-4900, ~4900]
+    float[] s = new float[10_000];
+    for (int i = 0; i < s.length; i++) {
+      s[i] = i - 5000;
+    }
+    TensorRange a = RangeEstimators.percentile(stats(s), 99, false);
+    assertEquals(-4900, a.min(), 10);
+    assertEquals(4900, a.max(), 10);
+    // symmetric: the 99th percentile of |x| is ~4950 (|x| is uniform on 0..5000)
+    TensorRange sym = RangeEstimators.percentile(stats(s), 99, true);
+    assertEquals(4950, sym.max(), 10);
+    assertEquals(-4950, sym.min(), 10);
+  }
+
+  @Test
+  void percentileClipsOutliersOfAGaussian() {
+    TensorRange r = RangeEstimators.percentile(stats(gaussianWithOutliers(false)), 99.99, true);
+    // 99.99 % of 200,006 values: the 15th largest |x| of the Gaussian part, about its 99.9925 % point
+    // (3.96 sigma); the 6 outliers fall in the clipped 0.01 %
+    assertTrue(r.max() > 3.7 && r.max() < 4.3, r.toString());
+  }
+
+  @Test
+  void entropyThresholdIsFarBelowOutliersAndAboveThreeSigma() {
+    TensorRange sym = RangeEstimators.entropy(stats(gaussianWithOutliers(false)), QuantType.INT8, true);
+    assertTrue(sym.max() > 3 && sym.max() < 20, sym.toString());
+    assertEquals(-sym.max(), sym.min(), 1e-6);
+    TensorRange half = RangeEstimators.entropy(stats(gaussianWithOutliers(true)), QuantType.UINT8, false);
+    assertTrue(half.max() > 3 && half.max() < 20, half.toString());
+    assertEquals(0f, half.min(), 1e-3);
+  }
+
+  @Test
+  void entropyKeepsTheFullRangeWhenNothingIsGainedByClipping() {
+    // few distinct values: the histogram has fewer non-empty bins than quantization levels
+    TensorRange r = RangeEstimators.entropy(stats(new float[] {0f, 1f, 2f, 3f}), QuantType.UINT8, false);
+    assertEquals(new TensorRange(0f, 3f), r);
+  }
+
+  @Test
+  void mseThresholdIsFarBelowOutliersAndAboveThreeSigma() {
+    // MSE clips an outlier only when its squared clipping error is below the rounding error it
+    // saves on everything else: 2 outliers at 60 sigma among 1,000,000 values are clipped
+    TensorRange r = RangeEstimators.mse(stats(gaussianWithOutliers(1_000_000, 2, false)), QuantType.INT8, true);
+    assertTrue(r.max() > 3 && r.max() < 20, r.toString());
+    // |N(0,1)| on UINT8 [0, t] without outliers: a clip just below the largest values
+    TensorStatistics half = stats(gaussianWithOutliers(1_000_000, 0, true));
+    TensorRange u = RangeEstimators.mse(half, QuantType.UINT8, false);
+    assertTrue(u.max() > 3 && u.max() <= half.max(), u.toString());
+  }
+
+  @Test
+  void mseKeepsOutliersThatCarryMoreErrorThanTheyCost() {
+    // 6 outliers at 60 among 200,000: clipping them costs 6 x 56^2 ~ 19,000, keeping them costs
+    // 200,000 x (60/127)^2 / 12 ~ 3,700 of rounding error, so the full range is right
+    TensorRange r = RangeEstimators.mse(stats(gaussianWithOutliers(false)), QuantType.INT8, true);
+    assertTrue(r.max() > 50, r.toString());
+  }
+
+  @Test
+  void mseMatchesABruteForceSearchOnTheRawValues() {
+    float[] v = gaussianWithOutliers(false);
+    TensorRange chosen = RangeEstimators.mse(stats(v), QuantType.INT8, true);
+    double chosenErr = rawError(v, QuantMath.params(chosen, QuantType.INT8, true));
+    double best = Double.MAX_VALUE;
+    for (double t = 0.5; t <= 60; t += 0.05) {
+      best = Math.min(best, rawError(v, QuantMath.params(new TensorRange((float) -t, (float) t), QuantType.INT8, true)));
+    }
+    assertTrue(chosenErr <= best * 1.03, chosenErr + " vs best " + best);
+  }
+
+  @Test
+  void mseDoesNotClipAUniformDistribution() {
+    Random r = new Random(1);
+    float[] v = new float[50_000];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.nextFloat() * 2 - 1;
+    }
+    TensorRange m = RangeEstimators.mse(stats(v), QuantType.UINT8, false);
+    assertTrue(m.max() > 0.95 && m.min() < -0.95, m.toString());
+  }
+
+  private static double rawError(float[] v, QuantParams p) {
+    double e = 0;
+    for (float x : v) {
+      double d = x - p.dequantize(p.quantize(x, 0), 0);
+      e += d * d;
+    }
+    return e;
+  }
+
+  @Test
+  void allZeroTensorGetsZeroRange() {
+    TensorStatistics s = stats(new float[] {0f, 0f, 0f});
+    for (CalibrationMethod m : CalibrationMethod.values()) {
+      TensorRange r = RangeEstimators.estimate(s, m, QuantType.UINT8, false, 99.99);
+      assertEquals(new TensorRange(0f, 0f), r, m.name());
+    }
+  }
+
+  @Test
+  void emptyStatisticsAreAnError() {
+    TensorStatistics s = new TensorStatistics("never_seen");
+    for (CalibrationMethod m : CalibrationMethod.values()) {
+      CalibrationException e = assertThrows(CalibrationException.class,
+          () -> RangeEstimators.estimate(s, m, QuantType.UINT8, false, 99.99));
+      assertTrue(e.getMessage().contains("never_seen"));
+    }
+  }
+}
