@@ -95,7 +95,11 @@ final class ConvKernel {
                 int base = chOff + (id * in[1] + ih) * in[2] + shift;
                 Arrays.fill(dst, j, j + lo, 0f);
                 if (sw == 1) {
-                  System.arraycopy(x, base + lo, dst, j + lo, hi - lo);
+                  // hi == lo when no tap lands inside the input (e.g. width 1, pad 2, kernel 5);
+                  // then base + lo may be negative, which arraycopy rejects even for length 0.
+                  if (hi > lo) {
+                    System.arraycopy(x, base + lo, dst, j + lo, hi - lo);
+                  }
                 } else {
                   for (int ow = lo; ow < hi; ow++) {
                     dst[j + ow] = x[base + ow * sw];

@@ -6,6 +6,7 @@ import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.Padding;
+import io.quantkit.ir.ShapeInference;
 import io.quantkit.ir.ValueInfo;
 import io.quantkit.onnx.proto.Onnx.AttributeProto;
 import io.quantkit.onnx.proto.Onnx.GraphProto;
@@ -60,11 +61,10 @@ final class OnnxExporter {
     for (Node n : graph.nodes()) {
       out.addNode(node(n));
     }
-    Map<String, TypeShape> inferred = ShapeRules.infer(graph);
+    Map<String, ValueInfo> inferred = ShapeInference.infer(graph);
     for (String o : graph.outputs()) {
-      TypeShape ts = inferred.getOrDefault(o, TypeShape.UNKNOWN);
-      DataType type = ts.type() != null ? ts.type() : DataType.FLOAT32;
-      out.addOutput(valueInfo(o, type, ts.shape(), false));
+      ValueInfo vi = inferred.get(o);
+      out.addOutput(valueInfo(o, vi.type(), vi.shape(), false));
     }
     ModelProto.Builder m = ModelProto.newBuilder()
         .setIrVersion(options.irVersion())

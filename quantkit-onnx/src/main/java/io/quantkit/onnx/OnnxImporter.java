@@ -9,6 +9,7 @@ import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.Padding;
+import io.quantkit.ir.ShapeInference;
 import io.quantkit.ir.ValueInfo;
 import io.quantkit.onnx.proto.Onnx.GraphProto;
 import io.quantkit.onnx.proto.Onnx.ModelProto;
@@ -110,7 +111,11 @@ final class OnnxImporter {
       b.metadata("onnx.producer", (model.getProducerName() + " " + model.getProducerVersion()).trim());
     }
     try {
-      return b.build();
+      Graph graph = b.build();
+      // The project's shape inference is what backends rely on; a graph it rejects (element
+      // types, ranks, channel counts) is refused here, with the file named, not at run time.
+      ShapeInference.infer(graph);
+      return graph;
     } catch (GraphException e) {
       throw new ModelFormatException(where + ": " + e.getMessage(), e);
     }

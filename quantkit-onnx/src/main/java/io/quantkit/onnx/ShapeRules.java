@@ -2,43 +2,26 @@ package io.quantkit.onnx;
 
 import com.google.common.primitives.ImmutableIntArray;
 import io.quantkit.GraphException;
-import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.Padding;
-import io.quantkit.ir.ValueInfo;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Element type and shape propagation for the IR's ops (ONNX opset 13 rules). The exporter needs
- * it for the graph outputs' value_info, the importer to check element types and to rewrite
- * old-opset Softmax. Unknown stays unknown; only contradictions are errors.
+ * Node-by-node element type and shape propagation (ONNX opset 13 rules) for the importer, which
+ * needs what is known of a tensor while the graph is still being built: to check element types,
+ * to take a missing kernel_shape from the weights, and to rewrite old-opset Softmax and
+ * broadcasting. Unlike {@link io.quantkit.ir.ShapeInference}, which checks the finished graph,
+ * it tolerates unknown element types and ranks; unknown stays unknown, only contradictions are
+ * errors.
  */
 final class ShapeRules {
   private ShapeRules() {}
-
-  /** Types and shapes of every tensor of {@code g}, from its inputs and initializers. */
-  static Map<String, TypeShape> infer(Graph g) {
-    Map<String, TypeShape> known = new HashMap<>();
-    for (ValueInfo in : g.inputs()) {
-      known.put(in.name(), new TypeShape(in.type(), in.shape()));
-    }
-    g.initializers().forEach((name, t) -> known.put(name, new TypeShape(t.type(), t.shape())));
-    for (Node n : g.nodes()) {
-      List<TypeShape> outs = outputs(n, name -> known.getOrDefault(name, TypeShape.UNKNOWN), g.initializers()::get);
-      for (int i = 0; i < n.outputs().size(); i++) {
-        known.put(n.outputs().get(i), i < outs.size() ? outs.get(i) : TypeShape.UNKNOWN);
-      }
-    }
-    return known;
-  }
 
   /** Output types and shapes of one node; {@code constants} returns null for non-constants. */
   static List<TypeShape> outputs(Node node, Function<String, TypeShape> lookup, Function<String, Tensor> constants) {

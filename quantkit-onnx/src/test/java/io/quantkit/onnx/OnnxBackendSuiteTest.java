@@ -25,8 +25,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * ONNX's own backend test cases (pytorch-converted, pytorch-operator): import each model, run it
- * on a backend, and compare with the outputs stored next to it, which neither quantkit nor the
- * backend computed.
+ * on each backend (ONNX Runtime via the exporter, and quantkit's reference executor), and compare
+ * with the outputs stored next to it, which neither quantkit nor the backend computed. A case is
+ * "unsupported" when the import raises UnsupportedOpException/UnsupportedDataTypeException or the
+ * backend's compile raises UnsupportedOpException; anything else that goes wrong fails the test.
  */
 class OnnxBackendSuiteTest {
   private static final double TOLERANCE = 1e-4;
@@ -58,7 +60,7 @@ class OnnxBackendSuiteTest {
   }
 
   @ParameterizedTest(name = "backend {0}")
-  @ValueSource(strings = {"onnx"})
+  @ValueSource(strings = {"onnx", "reference"})
   void runsOnnxBackendCases(String backendName) throws IOException {
     Backend backend = Backends.named(backendName);
     List<Path> cases = cases();
