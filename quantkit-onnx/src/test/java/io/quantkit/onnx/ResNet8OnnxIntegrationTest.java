@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reference executor running the IR straight from the Keras import, on the CIFAR-10 test images.
  */
 @Tag("integration")
-class ResNet8OnnxIT {
+class ResNet8OnnxIntegrationTest {
   private static final int BATCH = 100;
 
   @Test
