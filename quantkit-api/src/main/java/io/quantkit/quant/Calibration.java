@@ -203,7 +203,13 @@ public final class Calibration {
     }
     Map<String, QuantParams> activations = new LinkedHashMap<>();
     for (String t : tensors) {
-      activations.put(t, QuantMath.params(ranges.get(t), options.activationType(), options.symmetricActivations()));
+      TensorRange range = ranges.get(t);
+      if (p.isGraphInput(t) && options.saturationSafeInput() && options.activationType() == QuantType.UINT8) {
+        // stretching the range by 255/127 makes the scale (max - min) / 127: values use 0..127
+        float stretch = 255f / 127f;
+        range = new TensorRange(range.min() * stretch, range.max() * stretch);
+      }
+      activations.put(t, QuantMath.params(range, options.activationType(), options.symmetricActivations()));
     }
     Qdq.Layers layers = Qdq.Layers.compute(p, activations, null, options, warnings);
     QuantPlan.Builder plan = QuantPlan.builder(graphName)
@@ -324,7 +330,9 @@ public final class Calibration {
           .excludeNodes(value.excludeNodes())
           .excludeOpTypes(value.excludeOpTypes())
           .dequantizePerConsumer(value.dequantizePerConsumer())
-          .shareAddInputScales(value.shareAddInputScales());
+          .shareAddInputScales(value.shareAddInputScales())
+          .reduceWeightRange(value.reduceWeightRange())
+          .saturationSafeInput(value.saturationSafeInput());
       return this;
     }
 
@@ -356,6 +364,16 @@ public final class Calibration {
 
     public Builder excludeOpTypes(Collection<String> opTypes) {
       options.excludeOpTypes(opTypes);
+      return this;
+    }
+
+    public Builder saturationSafeInput(boolean value) {
+      options.saturationSafeInput(value);
+      return this;
+    }
+
+    public Builder reduceWeightRange(boolean value) {
+      options.reduceWeightRange(value);
       return this;
     }
 

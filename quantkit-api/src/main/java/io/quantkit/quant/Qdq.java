@@ -75,9 +75,10 @@ public final class Qdq {
     for (String t : p.calibratedTensors()) {
       QuantParams params = plan.params(t).orElseThrow(() -> new CalibrationException("the quantization plan has no "
           + "parameters for tensor '" + t + "'; calibrate with the same options (excluded nodes, activation type)"));
-      if (params.type() != options.activationType() || params.isPerChannel()) {
-        throw new CalibrationException("tensor '" + t + "' has " + params + " in the plan, but activations are quantized "
-            + "per tensor to " + options.activationType());
+      QuantType expected = options.activationType();
+      if (params.type() != expected || params.isPerChannel()) {
+        throw new CalibrationException("tensor '" + t + "' has " + params + " in the plan, but it is quantized "
+            + "per tensor to " + expected + " with these options");
       }
       activations.put(t, params);
     }
@@ -147,7 +148,7 @@ public final class Qdq {
       QuantParams wp = plan == null ? null : plan.params(wName).orElse(null);
       if (wp == null || wp.type() != QuantType.INT8 || wp.axis() != axis
           || (axis >= 0 && wp.channels() != w.shape().dim(axis))) {
-        wp = QuantMath.weightParams(w, axis, o.weightMethod() == CalibrationMethod.MSE);
+        wp = QuantMath.weightParams(w, axis, o.weightMethod() == CalibrationMethod.MSE, o.weightQmax());
       }
       String bName = n.input(2);
       QuantParams bp = null;

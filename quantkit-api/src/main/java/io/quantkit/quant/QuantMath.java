@@ -83,18 +83,34 @@ public final class QuantMath {
   }
 
   /**
+   * Largest quantized weight magnitude with {@link QuantOptions#reduceWeightRange}: 2 x 255 x 64 =
+   * 32,640 fits the int16 pair sums of x86's VPMADDUBSW (ONNX Runtime's reduce_range uses the same).
+   */
+  public static final int REDUCED_WEIGHT_QMAX = 64;
+
+  /**
    * Symmetric INT8 parameters of a weight tensor, per channel along {@code axis} or per tensor
    * ({@code axis == -1}). {@code mse}: per channel, shrink the clipping threshold below the
    * absolute maximum when that lowers the squared rounding-plus-clipping error of the weights
    * themselves (useful when one large weight stretches a channel's scale).
    */
   public static QuantParams weightParams(Tensor weight, int axis, boolean mse) {
+    return weightParams(weight, axis, mse, (int) QuantType.INT8.qmax());
+  }
+
+  /**
+   * As {@link #weightParams(Tensor, int, boolean)} with quantized weights limited to
+   * [-qmax, qmax]; {@link #REDUCED_WEIGHT_QMAX} keeps UINT8 x INT8 products of two adjacent
+   * weights inside int16, which CPUs without VNNI need (see {@link QuantOptions#reduceWeightRange}).
+   */
+  public static QuantParams weightParams(Tensor weight, int axis, boolean mse, int qmax) {
     Preconditions.checkArgument(weight.type() == DataType.FLOAT32, "weights must be FLOAT32, got %s", weight.type());
+    Preconditions.checkArgument(qmax > 0 && qmax <= QuantType.INT8.qmax(), "weight qmax %s outside 1..127", qmax);
     float[] w = weight.toFloatArray();
     QuantType type = QuantType.INT8;
     if (axis == QuantParams.PER_TENSOR) {
-      float t = threshold(w, mse);
-      return QuantParams.perTensor(type, t > 0 ? safeScale(t / type.qmax()) : 1f, 0);
+      float t = threshold(w, mse, qmax);
+      return QuantParams.perTensor(type, t > 0 ? safeScale(t / qmax) : 1f, 0);
     }
     Shape shape = weight.shape();
     Preconditions.checkArgument(axis < shape.rank(), "axis %s out of range for weight shape %s", axis, shape);
@@ -109,8 +125,8 @@ public final class QuantMath {
       for (int o = 0; o < outer; o++) {
         System.arraycopy(w, (o * channels + c) * inner, ch, o * inner, inner);
       }
-      float t = threshold(ch, mse);
-      scales[c] = t > 0 ? safeScale(t / type.qmax()) : 0f;
+      float t = threshold(ch, mse, qmax);
+      scales[c] = t > 0 ? safeScale(t / qmax) : 0f;
       if (scales[c] > 0) {
         smallestNonZero = Math.min(smallestNonZero, scales[c]);
       }
@@ -126,7 +142,7 @@ public final class QuantMath {
   }
 
   /** Clipping threshold of the values {@code w} for symmetric INT8. */
-  private static float threshold(float[] w, boolean mse) {
+  private static float threshold(float[] w, boolean mse, int qmax) {
     float absMax = 0;
     for (int i = 0; i < w.length; i++) {
       absMax = Math.max(absMax, Math.abs(w[i]));
@@ -138,7 +154,7 @@ public final class QuantMath {
     double bestErr = Double.MAX_VALUE;
     for (int k = 100; k >= 50; k--) {
       float t = absMax * k / 100f;
-      float scale = t / 127f;
+      float scale = t / qmax;
       double err = 0;
       for (int i = 0; i < w.length; i++) {
         float q = quantize(w[i], scale, 0, QuantType.INT8) * scale;

@@ -1,0 +1,168 @@
+package io.quantkit.cli;
+
+import com.google.common.base.Stopwatch;
+import io.quantkit.backend.Backend;
+import io.quantkit.backend.Backends;
+import io.quantkit.backend.Runner;
+import io.quantkit.backend.RunnerOptions;
+import io.quantkit.data.Dataset;
+import io.quantkit.data.ImageFolderDataset;
+import io.quantkit.data.QuantkitHome;
+import io.quantkit.eval.AccuracyReport;
+import io.quantkit.eval.Evaluation;
+import io.quantkit.eval.ProgressListener;
+import io.quantkit.ir.Graph;
+import io.quantkit.onnx.OnnxModel;
+import io.quantkit.quant.Calibration;
+import io.quantkit.quant.CalibrationMethod;
+import io.quantkit.quant.Qdq;
+import io.quantkit.quant.QuantPlan;
+import io.quantkit.quant.QuantType;
+import io.quantkit.quant.QuantizationResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The README's accuracy sweep: every combination of activation type, weight granularity and
+ * range estimator, calibrated on training images and evaluated on ONNX Runtime against the FP32
+ * model, on the CIFAR-10 test file and (paired flips) on the 10,000 JPEG test images.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+    description = "Quantize with every configuration, evaluate each on ONNX Runtime, write a Markdown table.")
+final class SweepCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin ModelOptions model = new ModelOptions();
+  @Mixin CommonOptions common = new CommonOptions();
+
+  @Option(names = "--calib-size", defaultValue = "500", description = "Calibration images from the training split (default ${DEFAULT-VALUE}).")
+  int calibSize;
+
+  @Option(names = "--methods", split = ",", defaultValue = "minmax,percentile,entropy,mse", description = "Estimators (default ${DEFAULT-VALUE}).")
+  List<String> methods;
+
+  @Option(names = "--percentile", defaultValue = "99.99", description = "Percentile for the percentile method (default ${DEFAULT-VALUE}).")
+  double percentile;
+
+  @Option(names = "--activations", split = ",", defaultValue = "uint8,int8", description = "Activation types (default ${DEFAULT-VALUE}).")
+  List<String> activations;
+
+  @Option(names = "--jpeg", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Also measure agreement with FP32 on the 10,000 JPEG test images (default ${DEFAULT-VALUE}).")
+  boolean jpeg;
+
+  @Option(names = "--out-dir", defaultValue = "out/sweep", description = "Where the .qdq.onnx files, plans and table go (default ${DEFAULT-VALUE}).")
+  Path outDir;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Files.createDirectories(outDir);
+    Graph fp32 = model.load();
+    Backend ort = Backends.named("onnx");
+    RunnerOptions runnerOptions = RunnerOptions.builder().threads(common.threads).build();
+    QuantkitHome home = QuantkitHome.fromEnvironment();
+    Dataset test = io.quantkit.data.Cifar10.test(home);
+    Dataset calib = io.quantkit.data.Cifar10.train(home).limit(calibSize);
+    Dataset jpegTest = jpeg ? ImageFolderDataset.open(home.cifar10JpegTestDir()) : null;
+
+    Path fp32File = outDir.resolve("fp32.onnx");
+    OnnxModel.save(fp32, fp32File);
+    long fp32Bytes = Files.size(fp32File);
+    AccuracyReport base;
+    AccuracyReport jpegBase = null;
+    double fp32PassSeconds;
+    try (Runner runner = ort.compile(fp32, runnerOptions)) {
+      base = evaluate(runner, test, null, "fp32", err);
+      // the yardstick for calibration cost: one plain FP32 pass over the same calibration images
+      Stopwatch pass = Stopwatch.createStarted();
+      evaluate(runner, calib, null, "fp32", ProgressListener.NONE);
+      fp32PassSeconds = pass.elapsed(TimeUnit.NANOSECONDS) / 1e9;
+      if (jpegTest != null) {
+        jpegBase = evaluate(runner, jpegTest, null, "fp32", err);
+      }
+    }
+    base.writeJson(outDir.resolve("fp32.report.json"));
+
+    List<String> rows = new ArrayList<>();
+    rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | — | — | %s | %,d B (100 %%) | — |",
+        "fp32", "fp32", "—", 100 * base.top1(), jpegBase == null ? "—" : String.format(Locale.ROOT, "%.2f %% top-1", 100 * jpegBase.top1()), fp32Bytes));
+    for (String act : activations) {
+      for (boolean perChannel : new boolean[] {false, true}) {
+        for (String methodName : methods) {
+          CalibrationMethod method = CalibrationMethod.valueOf(methodName.toUpperCase(Locale.ROOT));
+          QuantType actType = QuantType.valueOf(act.toUpperCase(Locale.ROOT));
+          String config = act + "-" + (perChannel ? "perchannel" : "pertensor") + "-" + methodName;
+          err.println("== " + config);
+          Calibration calibration = Calibration.builder()
+              .method(method).percentile(percentile).calibSize(calibSize)
+              .perChannelWeights(perChannel).activations(actType)
+              .runnerOptions(runnerOptions).build();
+          Stopwatch calibTime = Stopwatch.createStarted();
+          QuantPlan plan = calibration.calibrate(fp32, calib, ort);
+          double calibSeconds = calibTime.elapsed(TimeUnit.NANOSECONDS) / 1e9;
+          QuantizationResult q = Qdq.quantize(fp32, plan);
+          Path file = outDir.resolve(config + ".qdq.onnx");
+          OnnxModel.save(q.graph(), file);
+          q.plan().save(outDir.resolve(config + ".plan.json"));
+          long bytes = Files.size(file);
+          AccuracyReport r;
+          AccuracyReport rj = null;
+          try (Runner runner = ort.compile(q.graph(), runnerOptions)) {
+            r = evaluate(runner, test, base, "int8", err);
+            if (jpegTest != null) {
+              rj = evaluate(runner, jpegTest, jpegBase, "int8", err);
+            }
+          }
+          r.writeJson(outDir.resolve(config + ".report.json"));
+          String jpegCell = rj == null ? "—" : String.format(Locale.ROOT, "%.2f %% (%d flips)",
+              100.0 * (rj.samples() - rj.flips()) / rj.samples(), rj.flips());
+          rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | %+.2f | %d | %s | %,d B (%.1f %%) | %.2fx |",
+              act, perChannel ? "per-channel" : "per-tensor", methodName, 100 * r.top1(), -r.dropPoints(), r.flips(),
+              jpegCell, bytes, 100.0 * bytes / fp32Bytes, calibSeconds / fp32PassSeconds));
+        }
+      }
+    }
+    StringBuilder table = new StringBuilder();
+    table.append(String.format(Locale.ROOT,
+        "Calibration: first %d images of the training split; evaluation: %d images of %s on ONNX Runtime%s.%n%n",
+        calib.size(), test.size(), test.name(), jpegTest == null ? "" : "; JPEG: paired agreement with FP32 on " + jpegTest.size() + " images"));
+    table.append("| activations | weights | method | top-1 | change (pt) | flips | JPEG agreement | .onnx size | calib cost (x FP32 pass) |\n");
+    table.append("|---|---|---|---|---|---|---|---|---|\n");
+    rows.forEach(r -> table.append(r).append('\n'));
+    Path tableFile = outDir.resolve("sweep.md");
+    Path tmp = Files.createTempFile(outDir, "sweep", ".tmp");
+    Files.writeString(tmp, table, StandardCharsets.UTF_8);
+    Files.move(tmp, tableFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    out.print(table);
+    out.println("table written to " + tableFile);
+    return 0;
+  }
+
+  private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, PrintWriter err) {
+    return evaluate(runner, data, baseline, precision, new Progress(err, "eval " + data.name())::update);
+  }
+
+  private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, ProgressListener progress) {
+    Evaluation.Builder b = Evaluation.builder().dataset(data).batchSize(100).backend("onnx").precision(precision)
+        .model(model.path().getFileName().toString()).progress(progress);
+    if (baseline != null) {
+      b.baseline(baseline);
+    }
+    return b.build().run(runner);
+  }
+}
