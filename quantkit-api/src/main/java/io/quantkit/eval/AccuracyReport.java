@@ -396,15 +396,12 @@ public final class AccuracyReport {
     private void addRow(float[] row, int label) {
       Preconditions.checkArgument(label >= 0 && label < classes, "label %s of sample %s is not a class index 0..%s",
           label, samples, classes - 1);
-      int best = 0;
       for (int c = 0; c < classes; c++) {
         if (Float.isNaN(row[c])) {
           throw new QuantkitException("scores of sample " + samples + " contain NaN (class " + c + ")");
         }
-        if (row[c] > row[best]) {
-          best = c;
-        }
       }
+      int best = Scores.argmax(row, 0, classes);
       // Rank of the label under "higher score first, then lower index first".
       float s = row[label];
       int rank = 0;

@@ -2,7 +2,6 @@ package io.quantkit.eval;
 
 import com.google.common.base.Preconditions;
 import io.quantkit.BackendException;
-import io.quantkit.QuantkitException;
 import io.quantkit.backend.Runner;
 import io.quantkit.data.Batch;
 import io.quantkit.data.Dataset;
@@ -47,14 +46,7 @@ public final class Comparison {
       List<Tensor> outputs = new ArrayList<>(names.size());
       for (String name : names) {
         Runner r = runners.get(name);
-        try {
-          outputs.add(r.run(batch.images()));
-        } catch (QuantkitException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          throw new BackendException(name + " (" + r.backendName() + ") failed on images " + from + ".." + (to - 1)
-              + " of " + dataset.name() + ": " + e, e);
-        }
+        outputs.add(Evaluation.runBatch(r, name + " (" + r.backendName() + ")", batch.images(), from, to, dataset));
       }
       acc.add(outputs, batch.labels(), from);
       progress.onProgress(to, total);
@@ -121,12 +113,7 @@ public final class Comparison {
       for (int r = 0; r < rs; r++) {
         data[r] = outputs.get(r).toFloatArray();
         for (int i = 0; i < n; i++) {
-          int best = 0;
-          for (int c = 1; c < row; c++) {
-            if (data[r][i * row + c] > data[r][i * row + best]) {
-              best = c;
-            }
-          }
+          int best = Scores.argmax(data[r], i * row, row);
           top[r][i] = best;
           if (haveLabels && best == labels[i]) {
             correct[r]++;

@@ -60,15 +60,7 @@ public final class Evaluation {
     for (int from = 0; from < total; from += batchSize) {
       int to = Math.min(total, from + batchSize);
       Batch batch = dataset.batch(from, to);
-      Tensor out;
-      try {
-        out = runner.run(batch.images());
-      } catch (QuantkitException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        throw new BackendException(runner.backendName() + " failed on images " + from + ".." + (to - 1) + " of "
-            + dataset.name() + ": " + e, e);
-      }
+      Tensor out = runBatch(runner, runner.backendName(), batch.images(), from, to, dataset);
       if (out == null || out.shape().rank() < 1 || out.shape().dim(0) != batch.size()
           || out.size() != (long) batch.size() * classes) {
         throw new BackendException(runner.backendName() + " returned " + (out == null ? "no output" : "shape " + out.shape())
@@ -84,6 +76,21 @@ public final class Evaluation {
     }
     AccuracyReport report = acc.build();
     return baseline == null ? report : report.withBaseline(baseline);
+  }
+
+  /**
+   * {@code runner.run(images)} for images {@code from..to-1} of {@code dataset}; a failure that is
+   * not already a quantkit exception becomes a {@link BackendException} naming {@code who} and the
+   * images.
+   */
+  static Tensor runBatch(Runner runner, String who, Tensor images, int from, int to, Dataset dataset) {
+    try {
+      return runner.run(images);
+    } catch (QuantkitException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new BackendException(who + " failed on images " + from + ".." + (to - 1) + " of " + dataset.name() + ": " + e, e);
+    }
   }
 
   /** Options; the dataset is required. */

@@ -2,10 +2,9 @@ package io.quantkit.quant;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import io.quantkit.internal.JsonFiles;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -81,7 +80,7 @@ public record InspectionReport(
 
   public String toJson() {
     try {
-      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(this);
+      return JsonFiles.mapper().writeValueAsString(this);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize inspection report", e);
     }

@@ -2,6 +2,7 @@ package io.quantkit.quant;
 
 import com.google.common.base.Preconditions;
 import io.quantkit.CalibrationException;
+import io.quantkit.internal.Names;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
@@ -309,13 +310,7 @@ public final class Qdq {
     }
 
     private String fresh(String base) {
-      String name = base;
-      int i = 2;
-      while (used.contains(name)) {
-        name = base + "_" + i++;
-      }
-      used.add(name);
-      return name;
+      return Names.unique(used, base);
     }
 
     private String[] qparams(String source, QuantParams q) {

@@ -1,14 +1,16 @@
 package io.quantkit.keras;
 
-import io.quantkit.keras.NaiveEval.T;
-
 /**
  * Keras/TensorFlow layer semantics computed directly in NHWC with Keras's own weight layouts
  * (HWIO kernels, [in, out] dense kernels) and TensorFlow's SAME rule. The expected side of the
- * importer's numeric tests: it shares no code with the importer or with {@link NaiveEval}.
+ * importer's numeric tests: it shares no code with the importer or with the reference executor
+ * that runs the imported (NCHW) graph.
  */
 final class KerasRef {
   private KerasRef() {}
+
+  /** A row-major float array with its shape. */
+  record T(float[] v, int[] s) {}
 
   /** TensorFlow SAME: out = ceil(in / s); the odd pad goes after. Returns {out, padBefore}. */
   private static int[] same(int in, int k, int s, int d) {

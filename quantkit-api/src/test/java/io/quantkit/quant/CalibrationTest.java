@@ -9,10 +9,10 @@ import io.quantkit.CalibrationException;
 import io.quantkit.data.Batch;
 import io.quantkit.data.Dataset;
 import io.quantkit.ir.Graph;
+import io.quantkit.reference.ReferenceBackend;
 import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
 import io.quantkit.testing.TestGraphs;
-import io.quantkit.testing.TinyExecutor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +30,7 @@ class CalibrationTest {
         .batchSize(16)
         .listener((done, total) -> progress.add(new int[] {done, total}))
         .build()
-        .calibrate(NET, CALIB, new TinyExecutor());
+        .calibrate(NET, CALIB, new ReferenceBackend());
     assertEquals(List.of(16, 32, 40), progress.stream().map(p -> p[0]).toList());
     assertTrue(progress.stream().allMatch(p -> p[1] == 40));
     assertEquals(40, plan.calibration().samples());
@@ -38,7 +38,7 @@ class CalibrationTest {
     assertEquals(CalibrationMethod.MINMAX, plan.calibration().method());
     // independent: run the original (unfolded) graph with the observed tensors as outputs
     List<String> observed = List.of("relu1_out", "bn2_out", "relu2_out", "gap_out");
-    Map<String, Tensor> all = TinyExecutor.execute(NET.withOutputs(observed), Map.of("input", CALIB.batch(0, 40).images()));
+    Map<String, Tensor> all = ReferenceBackend.execute(NET, Map.of("input", CALIB.batch(0, 40).images()), observed);
     for (String t : observed) {
       float[] v = all.get(t).toFloatArray();
       float lo = Float.MAX_VALUE;
@@ -65,14 +65,14 @@ class CalibrationTest {
   @Test
   void graphInputUsesMinMaxWhateverTheMethod() {
     for (CalibrationMethod m : CalibrationMethod.values()) {
-      QuantPlan plan = Calibration.builder().method(m).percentile(99).build().calibrate(NET, CALIB, new TinyExecutor());
+      QuantPlan plan = Calibration.builder().method(m).percentile(99).build().calibrate(NET, CALIB, new ReferenceBackend());
       assertEquals(QuantParams.perTensor(QuantType.UINT8, 1f, 0), plan.params("input").orElseThrow(), m.name());
     }
   }
 
   @Test
   void onlyTheFirstCalibSizeImagesAreUsed() {
-    QuantPlan plan = Calibration.builder().calibSize(10).batchSize(4).build().calibrate(NET, CALIB, new TinyExecutor());
+    QuantPlan plan = Calibration.builder().calibSize(10).batchSize(4).build().calibrate(NET, CALIB, new ReferenceBackend());
     assertEquals(10, plan.calibration().samples());
     assertEquals(10L * 8 * 8 * 3, plan.observations().get("input").count());
   }
@@ -80,7 +80,7 @@ class CalibrationTest {
   @Test
   void emptyCalibrationSetIsAnError() {
     CalibrationException e = assertThrows(CalibrationException.class,
-        () -> Calibration.builder().build().calibrate(NET, TestGraphs.randomImages("nothing", 0, 8, 8, 3, 1), new TinyExecutor()));
+        () -> Calibration.builder().build().calibrate(NET, TestGraphs.randomImages("nothing", 0, 8, 8, 3, 1), new ReferenceBackend()));
     assertTrue(e.getMessage().contains("nothing") && e.getMessage().contains("empty"), e.getMessage());
   }
 
@@ -115,7 +115,7 @@ class CalibrationTest {
       }
     };
     CalibrationException e = assertThrows(CalibrationException.class,
-        () -> Calibration.builder().build().calibrate(NET, broken, new TinyExecutor()));
+        () -> Calibration.builder().build().calibrate(NET, broken, new ReferenceBackend()));
     assertTrue(e.getMessage().contains("'input'") && e.getMessage().contains("broken"), e.getMessage());
   }
 
@@ -123,14 +123,14 @@ class CalibrationTest {
   void sharedAddScales() {
     // symmetric INT8: nothing is folded, both Add inputs get the union of their ranges
     QuantPlan sym = Calibration.builder().activations(QuantType.INT8).symmetricActivations(true).shareAddInputScales(true)
-        .build().calibrate(NET, CALIB, new TinyExecutor());
+        .build().calibrate(NET, CALIB, new ReferenceBackend());
     assertEquals(sym.params("bn2_out").orElseThrow(), sym.params("relu1_out").orElseThrow());
     QuantPlan.Observation a = sym.observations().get("bn2_out");
     QuantPlan.Observation b = sym.observations().get("relu1_out");
     float absMax = Math.max(Math.max(Math.abs(a.observedMin()), a.observedMax()), Math.max(Math.abs(b.observedMin()), b.observedMax()));
     assertEquals(absMax / 127f, sym.params("bn2_out").orElseThrow().scale(), 1e-6f * absMax);
     // asymmetric: relu1_out is a folded ReLU output and keeps its own range (with a warning)
-    QuantPlan asym = Calibration.builder().shareAddInputScales(true).build().calibrate(NET, CALIB, new TinyExecutor());
+    QuantPlan asym = Calibration.builder().shareAddInputScales(true).build().calibrate(NET, CALIB, new ReferenceBackend());
     assertEquals(0, asym.params("relu1_out").orElseThrow().zeroPoint());
     assertTrue(asym.metadata().values().stream().anyMatch(w -> w.contains("relu1_out")), asym.metadata().toString());
   }
@@ -138,7 +138,7 @@ class CalibrationTest {
   @Test
   void planRoundTripsThroughJson() throws Exception {
     QuantPlan plan = Calibration.builder().method(CalibrationMethod.PERCENTILE).percentile(99.9)
-        .excludeNodes(List.of("gap")).build().calibrate(NET, CALIB, new TinyExecutor());
+        .excludeNodes(List.of("gap")).build().calibrate(NET, CALIB, new ReferenceBackend());
     QuantPlan back = QuantPlan.fromJson(plan.toJson());
     assertEquals(plan, back);
     assertEquals(plan.toJson(), back.toJson());
@@ -166,7 +166,7 @@ class CalibrationTest {
     b.node(io.quantkit.ir.Node.of("sum", new io.quantkit.ir.Op.Add(), List.of("z", "y"), List.of("w")));
     b.output("w");
     CalibrationException e = assertThrows(CalibrationException.class,
-        () -> Calibration.builder().build().calibrate(b.build(), CALIB, new TinyExecutor()));
+        () -> Calibration.builder().build().calibrate(b.build(), CALIB, new ReferenceBackend()));
     assertTrue(e.getMessage().contains("'z'") && e.getMessage().contains("infinite"), e.getMessage());
   }
 }

@@ -119,25 +119,17 @@ class QuantMathTest {
     }
     few[7] = 12f; // one large weight among few: clipping it costs more than it saves
     Tensor w = Tensor.ofFloats(Shape.of(1, few.length), few);
-    assertTrue(weightError(few, QuantMath.weightParams(w, 0, true)) <= weightError(few, QuantMath.weightParams(w, 0, false)));
+    assertTrue(QuantErrors.roundTrip(few, QuantMath.weightParams(w, 0, true))
+        <= QuantErrors.roundTrip(few, QuantMath.weightParams(w, 0, false)));
     float[] many = new float[100_000];
     for (int i = 0; i < many.length; i++) {
       many[i] = r.nextFloat() * 2 - 1;
     }
     many[5] = 1.3f; // one stray weight among many: a finer step everywhere wins
     Tensor m = Tensor.ofFloats(Shape.of(1, many.length), many);
-    double errMinMax = weightError(many, QuantMath.weightParams(m, 0, false));
-    double errMse = weightError(many, QuantMath.weightParams(m, 0, true));
+    double errMinMax = QuantErrors.roundTrip(many, QuantMath.weightParams(m, 0, false));
+    double errMse = QuantErrors.roundTrip(many, QuantMath.weightParams(m, 0, true));
     assertTrue(errMse < errMinMax, errMse + " vs " + errMinMax);
-  }
-
-  private static double weightError(float[] v, QuantParams p) {
-    double e = 0;
-    for (float x : v) {
-      double d = x - p.dequantize(p.quantize(x, 0), 0);
-      e += d * d;
-    }
-    return e;
   }
 
   @Test

@@ -111,10 +111,11 @@ class RangeEstimatorsTest {
   void mseMatchesABruteForceSearchOnTheRawValues() {
     float[] v = gaussianWithOutliers(false);
     TensorRange chosen = RangeEstimators.mse(stats(v), QuantType.INT8, true);
-    double chosenErr = rawError(v, QuantMath.params(chosen, QuantType.INT8, true));
+    double chosenErr = QuantErrors.roundTrip(v, QuantMath.params(chosen, QuantType.INT8, true));
     double best = Double.MAX_VALUE;
     for (double t = 0.5; t <= 60; t += 0.05) {
-      best = Math.min(best, rawError(v, QuantMath.params(new TensorRange((float) -t, (float) t), QuantType.INT8, true)));
+      QuantParams p = QuantMath.params(new TensorRange((float) -t, (float) t), QuantType.INT8, true);
+      best = Math.min(best, QuantErrors.roundTrip(v, p));
     }
     assertTrue(chosenErr <= best * 1.03, chosenErr + " vs best " + best);
   }
@@ -128,15 +129,6 @@ class RangeEstimatorsTest {
     }
     TensorRange m = RangeEstimators.mse(stats(v), QuantType.UINT8, false);
     assertTrue(m.max() > 0.95 && m.min() < -0.95, m.toString());
-  }
-
-  private static double rawError(float[] v, QuantParams p) {
-    double e = 0;
-    for (float x : v) {
-      double d = x - p.dequantize(p.quantize(x, 0), 0);
-      e += d * d;
-    }
-    return e;
   }
 
   @Test

@@ -19,6 +19,7 @@ import io.quantkit.ir.ValueInfo;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
+import io.quantkit.testing.TestGraphs;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -127,8 +128,8 @@ class ReferenceRunnerTest {
 
   @Test
   void resNet8IsBatchAndThreadIndependent() {
-    Graph g = ResNet8Graphs.random(7);
-    Tensor images = ResNet8Graphs.images(4, 3);
+    Graph g = TestGraphs.resNet8Shaped(7);
+    Tensor images = TestGraphs.randomImages("random", 4, 32, 32, 3, 3).batch(0, 4).images();
     float[] multi;
     float[] single;
     try (Runner r = new ReferenceBackend().compile(g, RunnerOptions.builder().threads(3).build())) {

@@ -3,6 +3,7 @@ package io.quantkit.reference;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.ir.Graph;
 import io.quantkit.tensor.Tensor;
+import io.quantkit.testing.TestGraphs;
 
 /**
  * Hand-run throughput check (not a test): ResNet8-shaped graph, batch 32.
@@ -15,8 +16,8 @@ public final class ReferenceThroughput {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
     double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 10;
     int batch = 32;
-    Graph g = ResNet8Graphs.random(1);
-    Tensor images = ResNet8Graphs.images(batch, 2);
+    Graph g = TestGraphs.resNet8Shaped(1);
+    Tensor images = TestGraphs.randomImages("random", batch, 32, 32, 3, 2).batch(0, batch).images();
     try (ReferenceRunner r = new ReferenceBackend().compile(g, RunnerOptions.builder().threads(threads).build())) {
       for (int i = 0; i < 20; i++) {
         r.run(images);

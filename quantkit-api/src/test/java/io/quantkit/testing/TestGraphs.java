@@ -14,7 +14,7 @@ import io.quantkit.tensor.Tensor;
 import java.util.List;
 import java.util.Random;
 
-/** Small hand-built graphs and data sets for quantization tests. */
+/** Small hand-built graphs and data sets for tests (quantization, the reference executor). */
 public final class TestGraphs {
   private TestGraphs() {}
 

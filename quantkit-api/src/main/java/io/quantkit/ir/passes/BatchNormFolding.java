@@ -1,5 +1,6 @@
 package io.quantkit.ir.passes;
 
+import io.quantkit.internal.Names;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
@@ -84,10 +85,10 @@ public final class BatchNormFolding {
       }
       String wName = conv.input(1);
       if (graph.consumers(wName).size() != 1) {
-        wName = unique(used, conv.name() + "_folded_weight");
+        wName = Names.unique(used, conv.name() + "_folded_weight");
       }
       String bName = hasBias && graph.consumers(conv.input(2)).size() == 1 ? conv.input(2)
-          : unique(used, conv.name() + (hasBias ? "_folded_bias" : "_bias"));
+          : Names.unique(used, conv.name() + (hasBias ? "_folded_bias" : "_bias"));
       b.initializer(wName, Tensor.wrapFloats(w.get().shape(), newW));
       b.initializer(bName, Tensor.wrapFloats(Shape.of(m), newB));
       Node folded = Node.of(conv.name(), conv.op(), List.of(conv.input(0), wName, bName), List.of(bn.output()));
@@ -113,15 +114,5 @@ public final class BatchNormFolding {
 
   private static Optional<Tensor> vector(Graph g, String name, int m) {
     return floatInit(g, name).filter(t -> t.size() == m);
-  }
-
-  private static String unique(Set<String> used, String base) {
-    String name = base;
-    int i = 2;
-    while (used.contains(name)) {
-      name = base + "_" + i++;
-    }
-    used.add(name);
-    return name;
   }
 }

@@ -10,11 +10,11 @@ import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.Padding;
 import io.quantkit.ir.ValueInfo;
+import io.quantkit.reference.ReferenceBackend;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
 import io.quantkit.testing.TestGraphs;
-import io.quantkit.testing.TinyExecutor;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -52,7 +52,7 @@ class BatchNormFoldingTest {
     assertArrayEquals(new float[] {-0.9f, 1.6f}, folded.initializer(conv.input(2)).orElseThrow().toFloatArray(), 1e-6f);
     // x = [1, 2]: conv = [1.1, -1.3], BN = [(1.1 - 1) / 2 * 2, (-1.3 + 1) / 1 * 0.5 + 1] = [0.1, 0.85]
     Tensor x = Tensor.ofFloats(Shape.of(1, 2, 1, 1), 1f, 2f);
-    assertArrayEquals(new float[] {0.1f, 0.85f}, TinyExecutor.execute(folded, Map.of("x", x)).get("bn_out").toFloatArray(), 1e-6f);
+    assertArrayEquals(new float[] {0.1f, 0.85f}, ReferenceBackend.execute(folded, Map.of("x", x), List.of("bn_out")).get("bn_out").toFloatArray(), 1e-6f);
   }
 
   @Test
@@ -71,8 +71,8 @@ class BatchNormFoldingTest {
     assertTrue(folded.nodes().stream().noneMatch(n -> n.op() instanceof Op.BatchNorm));
     assertTrue(folded.producer("bn1_out").isPresent() && folded.producer("bn1_out").get().name().equals("conv1"));
     Tensor x = TestGraphs.positive(new Random(1), 0, 255, 2, 8, 8, 3);
-    float[] want = TinyExecutor.execute(g, Map.of("input", x)).get("logits").toFloatArray();
-    float[] got = TinyExecutor.execute(folded, Map.of("input", x)).get("logits").toFloatArray();
+    float[] want = ReferenceBackend.execute(g, Map.of("input", x), g.outputs()).get("logits").toFloatArray();
+    float[] got = ReferenceBackend.execute(folded, Map.of("input", x), folded.outputs()).get("logits").toFloatArray();
     assertArrayEquals(want, got, 1e-4f * maxAbs(want));
     assertSame(folded, BatchNormFolding.apply(folded), "folding is idempotent");
   }
