@@ -55,8 +55,8 @@ class CalibrationTest {
       QuantParams expected = QuantMath.params(new TensorRange(o.observedMin(), o.observedMax()), QuantType.UINT8, false);
       assertEquals(expected, plan.params(t).orElseThrow(), t);
     }
-    // raw 0..255 pixels: UINT8 with scale 1 and zero point 0 represents them exactly
-    assertEquals(QuantParams.perTensor(QuantType.UINT8, 1f, 0), plan.params("input").orElseThrow());
+    // raw 0..255 pixels with the default saturation-safe input: 7 bits, scale 255/127, zero point 0
+    assertEquals(QuantParams.perTensor(QuantType.UINT8, 255f / 127f, 0), plan.params("input").orElseThrow());
     // weights and biases are in the plan too
     assertTrue(plan.params("conv1_w").orElseThrow().isPerChannel());
     assertEquals(QuantType.INT32, plan.params("conv1_b").orElseThrow().type());
@@ -65,9 +65,19 @@ class CalibrationTest {
   @Test
   void graphInputUsesMinMaxWhateverTheMethod() {
     for (CalibrationMethod m : CalibrationMethod.values()) {
-      QuantPlan plan = Calibration.builder().method(m).percentile(99).build().calibrate(NET, CALIB, new ReferenceBackend());
+      // without the 7-bit guard, raw 0..255 pixels map exactly: UINT8 scale 1, zero point 0
+      QuantPlan plan = Calibration.builder().method(m).percentile(99).saturationSafeInput(false).build()
+          .calibrate(NET, CALIB, new ReferenceBackend());
       assertEquals(QuantParams.perTensor(QuantType.UINT8, 1f, 0), plan.params("input").orElseThrow(), m.name());
     }
+  }
+
+  @Test
+  void saturationSafeInputUsesSevenBitsSoUint8TimesInt8PairsFitInt16() {
+    QuantPlan plan = Calibration.builder().build().calibrate(NET, CALIB, new ReferenceBackend());
+    QuantParams input = plan.params("input").orElseThrow();
+    // 255 quantizes to 127: 2 x 127 x 127 = 32,258 <= 32,767 for any pair of full-range INT8 weights
+    assertEquals(127, QuantMath.quantize(255f, input.scale(), input.zeroPoint(), QuantType.UINT8));
   }
 
   @Test
