@@ -136,8 +136,14 @@ final class OrtRunner implements Runner {
     int n = shape.size();
     switch (info.type) {
       case FLOAT: {
+        // getFloatBuffer() already copies native memory into a fresh heap buffer: adopt its array
+        // instead of copying a second time (calibration reads hundreds of MB of activations).
+        FloatBuffer copy = t.getFloatBuffer();
+        if (copy.hasArray() && copy.arrayOffset() == 0 && copy.array().length == n && copy.position() == 0) {
+          return Tensor.wrapFloats(shape, copy.array());
+        }
         float[] v = new float[n];
-        t.getFloatBuffer().get(v);
+        copy.get(v);
         return Tensor.wrapFloats(shape, v);
       }
       case UINT8:
