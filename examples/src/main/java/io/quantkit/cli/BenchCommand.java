@@ -1,12 +1,17 @@
 package io.quantkit.cli;
 
+import io.quantkit.backend.Backend;
 import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.data.Dataset;
 import io.quantkit.eval.Throughput;
 import io.quantkit.ir.Graph;
+import io.quantkit.quant.Calibration;
+import io.quantkit.quant.CalibrationMethod;
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,9 +46,16 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--split", defaultValue = "test", hidden = true)
   String split;
 
+  @Option(names = "--calibration", split = ",", paramLabel = "METHOD",
+      description = "Instead: median cost of calibrating on 500 training images with these methods, as a multiple of one FP32 pass over the same images on the first backend.")
+  List<String> calibrationMethods;
+
   @Override
   public Integer call() {
     Graph graph = model.load();
+    if (calibrationMethods != null) {
+      return calibrationCost(graph);
+    }
     DataOptions data = new DataOptions();
     data.split = split;
     Dataset images = data.open();
@@ -61,5 +73,50 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Medians over {@code iterations} runs (after {@code warmup}) of a plain FP32 pass and of calibrations. */
+  private int calibrationCost(Graph graph) {
+    PrintWriter out = spec.commandLine().getOut();
+    RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
+    Backend backend = Backends.named(backends.get(0));
+    DataOptions data = new DataOptions();
+    data.split = "train";
+    data.limit = 500;
+    Dataset calib = data.open();
+    int batch = 100;
+    double fp32;
+    try (Runner runner = backend.compile(graph, options)) {
+      fp32 = medianSeconds(() -> {
+        for (int from = 0; from < calib.size(); from += batch) {
+          runner.run(calib.batch(from, Math.min(calib.size(), from + batch)).images());
+        }
+      });
+    }
+    out.printf("one FP32 pass over %d calibration images on %s: %.1f ms (median of %d)%n", calib.size(), backend.name(),
+        fp32 * 1e3, iterations);
+    out.printf("%-12s %14s %16s%n", "method", "calibrate ms", "x FP32 pass");
+    for (String method : calibrationMethods) {
+      Calibration calibration = Calibration.builder().method(CalibrationMethod.valueOf(method.toUpperCase(Locale.ROOT)))
+          .calibSize(calib.size()).batchSize(batch).runnerOptions(options).build();
+      double seconds = medianSeconds(() -> calibration.calibrate(graph, calib, backend));
+      out.printf("%-12s %14.1f %15.2fx%n", method, seconds * 1e3, seconds / fp32);
+      out.flush();
+    }
+    return 0;
+  }
+
+  private double medianSeconds(Runnable work) {
+    for (int i = 0; i < warmup; i++) {
+      work.run();
+    }
+    double[] t = new double[iterations];
+    for (int i = 0; i < iterations; i++) {
+      long start = System.nanoTime();
+      work.run();
+      t[i] = (System.nanoTime() - start) / 1e9;
+    }
+    Arrays.sort(t);
+    return t[iterations / 2];
   }
 }
