@@ -82,25 +82,28 @@ public final class TensorStatistics {
     if (length == 0) {
       return;
     }
-    // Math.min/max vectorize and propagate NaN, so one pass gives the range and finiteness.
+    // One pass for range, zeros and finiteness: NaN and infinity are caught by v * 0, which is NaN
+    // exactly for them, so no per-value branch is needed.
     float lo = Float.POSITIVE_INFINITY;
     float hi = Float.NEGATIVE_INFINITY;
-    for (int i = offset; i < offset + length; i++) {
-      lo = Math.min(lo, values[i]);
-      hi = Math.max(hi, values[i]);
+    float finiteProbe = 0f;
+    int z = 0;
+    int end = offset + length;
+    for (int i = offset; i < end; i++) {
+      float v = values[i];
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+      finiteProbe += v * 0f;
+      z += v == 0 ? 1 : 0;
     }
-    if (!Float.isFinite(lo) || !Float.isFinite(hi)) {
+    if (finiteProbe != 0f) {
       throw nonFinite(values, offset, length);
     }
     min = Math.min(min, lo);
     max = Math.max(max, hi);
     count += length;
-    int z = 0;
+    zeros += z;
     if (!histogram || (lo == 0 && hi == 0 && range == 0)) {
-      for (int i = offset; i < offset + length; i++) {
-        z += values[i] == 0 ? 1 : 0;
-      }
-      zeros += z;
       return;
     }
     double absMax = Math.max(-(double) lo, hi);
@@ -113,12 +116,9 @@ public final class TensorStatistics {
     double off = bins;
     int last = 2 * bins - 1;
     long[] h = hist;
-    for (int i = offset; i < offset + length; i++) {
-      float v = values[i];
-      z += v == 0 ? 1 : 0;
-      h[Math.min((int) (v * inv + off), last)]++;
+    for (int k = offset; k < end; k++) {
+      h[Math.min((int) (values[k] * inv + off), last)]++;
     }
-    zeros += z;
     h[bins] -= z;
   }
 
