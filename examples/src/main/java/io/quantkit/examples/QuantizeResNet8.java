@@ -1,0 +1,46 @@
+package io.quantkit.examples;
+
+import io.quantkit.backend.Backend;
+import io.quantkit.backend.Backends;
+import io.quantkit.backend.Runner;
+import io.quantkit.data.Cifar10;
+import io.quantkit.data.Dataset;
+import io.quantkit.eval.AccuracyReport;
+import io.quantkit.eval.Evaluation;
+import io.quantkit.ir.Graph;
+import io.quantkit.keras.KerasModel;
+import io.quantkit.onnx.OnnxModel;
+import io.quantkit.quant.Calibration;
+import io.quantkit.quant.CalibrationMethod;
+import io.quantkit.quant.Qdq;
+import io.quantkit.quant.QuantPlan;
+import io.quantkit.quant.QuantizationResult;
+import java.nio.file.Path;
+
+/**
+ * The public API in one page: import the Keras ResNet8, measure it on ONNX Runtime, calibrate on
+ * training images, quantize to QDQ, measure the cost, save the INT8 model. Run with
+ * {@code java -cp ... io.quantkit.examples.QuantizeResNet8 [out.qdq.onnx]}.
+ */
+public final class QuantizeResNet8 {
+  private QuantizeResNet8() {}
+
+  public static void main(String[] args) {
+    Graph fp32 = KerasModel.load(io.quantkit.data.QuantkitHome.fromEnvironment().resnet8Model());
+    Dataset test = Cifar10.test();
+    Dataset calib = Cifar10.train().limit(500);
+    Backend ort = Backends.named("onnx");
+
+    QuantPlan plan = Calibration.builder().method(CalibrationMethod.ENTROPY).perChannelWeights(true).build()
+        .calibrate(fp32, calib, ort);
+    QuantizationResult int8 = Qdq.quantize(fp32, plan);
+
+    try (Runner fp32Runner = ort.compile(fp32); Runner int8Runner = ort.compile(int8.graph())) {
+      AccuracyReport base = Evaluation.builder().dataset(test).build().run(fp32Runner);
+      AccuracyReport q = Evaluation.builder().dataset(test).baseline(base).build().run(int8Runner);
+      System.out.printf("FP32 top-1 %.2f %%, INT8 top-1 %.2f %% (%+.2f pt, %d flipped predictions)%n",
+          100 * base.top1(), 100 * q.top1(), 0.0 - q.dropPoints(), q.flips());
+    }
+    OnnxModel.save(int8.graph(), Path.of(args.length > 0 ? args[0] : "resnet8.qdq.onnx"));
+  }
+}
