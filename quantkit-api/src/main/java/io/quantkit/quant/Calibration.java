@@ -129,28 +129,8 @@ public final class Calibration {
             in.add(images);
           }
           if (runner != null) {
-            Map<String, Tensor> out = runner.run(Map.of(input, images));
-            for (String t : observed) {
-              if (out.get(t) == null) {
-                throw new BackendException("backend '" + backend.name() + "' did not return tensor '" + t
-                    + "' requested as a calibration output");
-              }
-            }
-            // one collector per tensor: tensors are independent, so they update in parallel; an
-            // error is reported for the first failing tensor in graph order, whatever the timing
-            Map<String, CalibrationException> failed = new ConcurrentHashMap<>();
-            observed.parallelStream().forEach(t -> {
-              try {
-                stats.get(t).add(out.get(t));
-              } catch (CalibrationException e) {
-                failed.put(t, e);
-              }
-            });
-            for (String t : observed) {
-              if (failed.containsKey(t)) {
-                throw failed.get(t);
-              }
-            }
+            // scoped: the backend may hand out views of its own output buffers, read in place
+            runner.runScoped(Map.of(input, images), out -> collect(backend, observed, stats, out));
           }
         } catch (CalibrationException e) {
           throw new CalibrationException(e.getMessage() + " (calibration images " + from + ".." + (to - 1) + " of '"
@@ -160,6 +140,31 @@ public final class Calibration {
       }
     }
     return plan(fp32.name(), placement, stats.values(), calib.name(), n);
+  }
+
+  private static void collect(Backend backend, List<String> observed, Map<String, TensorStatistics> stats,
+      Map<String, Tensor> out) {
+    for (String t : observed) {
+      if (out.get(t) == null) {
+        throw new BackendException("backend '" + backend.name() + "' did not return tensor '" + t
+            + "' requested as a calibration output");
+      }
+    }
+    // one collector per tensor: tensors are independent, so they update in parallel; an
+    // error is reported for the first failing tensor in graph order, whatever the timing
+    Map<String, CalibrationException> failed = new ConcurrentHashMap<>();
+    observed.parallelStream().forEach(t -> {
+      try {
+        stats.get(t).add(out.get(t));
+      } catch (CalibrationException e) {
+        failed.put(t, e);
+      }
+    });
+    for (String t : observed) {
+      if (failed.containsKey(t)) {
+        throw failed.get(t);
+      }
+    }
   }
 
   /**

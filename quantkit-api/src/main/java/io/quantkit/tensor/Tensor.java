@@ -40,6 +40,15 @@ public final class Tensor {
     return new Tensor(DataType.FLOAT32, shape, FloatBuffer.wrap(values).asReadOnlyBuffer());
   }
 
+  /**
+   * A read-only view of the remaining elements of {@code values}, without copying. Only for
+   * buffers that do not change while the tensor is in use, such as the outputs a backend hands to
+   * {@code Runner.runScoped} for the duration of the callback.
+   */
+  public static Tensor viewOf(Shape shape, FloatBuffer values) {
+    return new Tensor(DataType.FLOAT32, shape, values.asReadOnlyBuffer());
+  }
+
   /** Copies the remaining elements of {@code values} (its position is left unchanged). */
   public static Tensor copyOf(Shape shape, FloatBuffer values) {
     float[] copy = new float[values.remaining()];

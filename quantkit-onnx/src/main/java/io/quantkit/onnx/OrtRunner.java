@@ -8,8 +8,10 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.quantkit.BackendException;
+import io.quantkit.QuantkitException;
 import io.quantkit.backend.Runner;
 import io.quantkit.ir.Graph;
+import io.quantkit.ir.ShapeInference;
 import io.quantkit.ir.ValueInfo;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
@@ -26,6 +28,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A graph loaded into an ONNX Runtime session. Each input keeps a direct buffer and the
@@ -39,6 +42,8 @@ final class OrtRunner implements Runner {
   private final OrtSession.SessionOptions sessionOptions;
   private final Set<String> outputNames;
   private final Map<String, InputSlot> slots = new HashMap<>();
+  /** Direct output buffers ONNX Runtime writes into for {@link #runScoped}, for one input shape. */
+  private PinnedOutputs pinned;
   private boolean closed;
 
   OrtRunner(Graph graph, OrtEnvironment env, OrtSession session, OrtSession.SessionOptions sessionOptions) {
@@ -61,6 +66,52 @@ final class OrtRunner implements Runner {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    Map<String, OnnxTensor> feed = feed(inputs);
+    try (OrtSession.Result result = session.run(feed, outputNames)) {
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      for (String name : graph.outputs()) {
+        OnnxValue v = result.get(name).orElseThrow(() -> new BackendException(
+            "ONNX Runtime returned no value for output '" + name + "' of graph '" + graph.name() + "'"));
+        out.put(name, toTensor(name, v));
+      }
+      return out;
+    } catch (OrtException e) {
+      throw new BackendException("ONNX Runtime failed running graph '" + graph.name() + "' on " + describe(inputs) + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * ONNX Runtime writes every output straight into direct buffers this runner keeps (pinned
+   * outputs), and the consumer reads them in place: no copy to the Java heap, no per-batch
+   * allocation. Falls back to {@link #run} when an output is not FLOAT32 or its shape cannot be
+   * inferred.
+   */
+  @Override
+  public void runScoped(Map<String, Tensor> inputs, Consumer<Map<String, Tensor>> consumer) {
+    Map<String, OnnxTensor> feed = feed(inputs);
+    Map<String, Shape> inputShapes = new HashMap<>();
+    inputs.forEach((k, v) -> inputShapes.put(k, v.shape()));
+    if (pinned == null || !pinned.inputShapes.equals(inputShapes)) {
+      if (pinned != null) {
+        pinned.close();
+        pinned = null;
+      }
+      pinned = PinnedOutputs.create(env, graph, inputShapes);
+    }
+    if (pinned.tensors.isEmpty()) {
+      consumer.accept(run(inputs));
+      return;
+    }
+    try (OrtSession.Result ignored = session.run(feed, Set.of(), pinned.tensors)) {
+      consumer.accept(pinned.views);
+    } catch (OrtException e) {
+      throw new BackendException("ONNX Runtime failed running graph '" + graph.name() + "' on " + describe(inputs) + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private Map<String, OnnxTensor> feed(Map<String, Tensor> inputs) {
     if (closed) {
       throw new BackendException("runner for graph '" + graph.name() + "' is closed");
     }
@@ -88,18 +139,7 @@ final class OrtRunner implements Runner {
       slot.fill(t);
       feed.put(vi.name(), slot.tensor);
     }
-    try (OrtSession.Result result = session.run(feed, outputNames)) {
-      Map<String, Tensor> out = new LinkedHashMap<>();
-      for (String name : graph.outputs()) {
-        OnnxValue v = result.get(name).orElseThrow(() -> new BackendException(
-            "ONNX Runtime returned no value for output '" + name + "' of graph '" + graph.name() + "'"));
-        out.put(name, toTensor(name, v));
-      }
-      return out;
-    } catch (OrtException e) {
-      throw new BackendException("ONNX Runtime failed running graph '" + graph.name() + "' on " + describe(inputs) + ": "
-          + e.getMessage(), e);
-    }
+    return feed;
   }
 
   private void check(ValueInfo vi, Tensor t) {
@@ -174,6 +214,10 @@ final class OrtRunner implements Runner {
       return;
     }
     closed = true;
+    if (pinned != null) {
+      pinned.close();
+      pinned = null;
+    }
     slots.values().forEach(InputSlot::close);
     slots.clear();
     try {
@@ -249,6 +293,52 @@ final class OrtRunner implements Runner {
     @Override
     public void close() {
       tensor.close();
+    }
+  }
+
+  /** Direct buffers and the OnnxTensors over them, one per graph output, for one set of input shapes. */
+  private static final class PinnedOutputs implements AutoCloseable {
+    final Map<String, Shape> inputShapes;
+    final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+    final Map<String, Tensor> views = new LinkedHashMap<>();
+
+    private PinnedOutputs(Map<String, Shape> inputShapes) {
+      this.inputShapes = Map.copyOf(inputShapes);
+    }
+
+    static PinnedOutputs create(OrtEnvironment env, Graph graph, Map<String, Shape> inputShapes) {
+      PinnedOutputs p = new PinnedOutputs(inputShapes);
+      Map<String, ValueInfo> infos;
+      try {
+        infos = ShapeInference.infer(graph, inputShapes);
+      } catch (QuantkitException e) {
+        return p;
+      }
+      try {
+        for (String name : graph.outputs()) {
+          ValueInfo vi = infos.get(name);
+          if (vi == null || vi.type() != DataType.FLOAT32 || !vi.shape().isKnown()) {
+            p.close();
+            return new PinnedOutputs(inputShapes);
+          }
+          FloatBuffer buffer = ByteBuffer.allocateDirect(vi.shape().size() * Float.BYTES).order(ByteOrder.nativeOrder())
+              .asFloatBuffer();
+          p.tensors.put(name, OnnxTensor.createTensor(env, buffer, vi.shape().toLongArray()));
+          p.views.put(name, Tensor.viewOf(vi.shape(), buffer));
+        }
+      } catch (OrtException e) {
+        p.close();
+        throw new BackendException("ONNX Runtime could not create output buffers for graph '" + graph.name() + "': "
+            + e.getMessage(), e);
+      }
+      return p;
+    }
+
+    @Override
+    public void close() {
+      tensors.values().forEach(OnnxTensor::close);
+      tensors.clear();
+      views.clear();
     }
   }
 }

@@ -51,6 +51,24 @@ class OrtBackendTest {
   }
 
   @Test
+  void scopedRunsWriteIntoReusedOutputBuffersWithTheSameValues() {
+    try (Runner r = Backends.named("onnx").compile(twoInputs())) {
+      Tensor b = Tensor.ofFloats(Shape.of(1, 3), 10, 20, 30);
+      float[][] seen = new float[3][];
+      // hand-computed relu(a) + b; the second batch reuses the pinned buffers, the third changes shape
+      r.runScoped(Map.of("a", Tensor.ofFloats(Shape.of(2, 3), -1, 2, -3, 4, -5, 6), "b", b),
+          out -> seen[0] = out.get("y").toFloatArray());
+      r.runScoped(Map.of("a", Tensor.ofFloats(Shape.of(2, 3), 1, 1, 1, -1, -1, -1), "b", b),
+          out -> seen[1] = out.get("y").toFloatArray());
+      r.runScoped(Map.of("a", Tensor.ofFloats(Shape.of(1, 3), 5, 0, -5), "b", b),
+          out -> seen[2] = out.get("y").toFloatArray());
+      assertArrayEquals(new float[] {10, 22, 30, 14, 20, 36}, seen[0], 0f);
+      assertArrayEquals(new float[] {11, 21, 31, 10, 20, 30}, seen[1], 0f);
+      assertArrayEquals(new float[] {15, 20, 30}, seen[2], 0f);
+    }
+  }
+
+  @Test
   void badInputsAreBackendExceptionsNamingTheTensor() {
     try (Runner r = Backends.named("onnx").compile(twoInputs())) {
       Tensor a = Tensor.ofFloats(Shape.of(1, 3), 1, 2, 3);
