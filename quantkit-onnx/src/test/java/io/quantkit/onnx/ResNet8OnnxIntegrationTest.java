@@ -6,14 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
-import io.quantkit.data.Batch;
 import io.quantkit.data.Cifar10;
 import io.quantkit.data.QuantkitHome;
 import io.quantkit.ir.Graph;
 import io.quantkit.keras.KerasModel;
-import io.quantkit.tensor.Shape;
-import io.quantkit.tensor.Tensor;
+import io.quantkit.eval.Comparison;
+import io.quantkit.eval.ComparisonReport;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,48 +38,22 @@ class ResNet8OnnxIntegrationTest {
     assertEquals(keras.initializers(), onnx.initializers(), "the ONNX round trip keeps every weight");
 
     Cifar10 test = Cifar10.test(home);
-    int n = test.size();
-    int classes = 10;
-    int agree = 0;
-    int ortCorrect = 0;
-    int refCorrect = 0;
-    double maxAbsDiff = 0;
+    assertEquals(1000, test.size(), "the shared test_batch.bin holds the first 1,000 official test images");
     RunnerOptions options = RunnerOptions.builder().threads(2).build();
+    ComparisonReport report;
     try (Runner ort = Backends.named("onnx").compile(onnx, options);
         Runner ref = Backends.named("reference").compile(keras, options)) {
-      for (int from = 0; from < n; from += BATCH) {
-        Batch b = test.batch(from, Math.min(n, from + BATCH));
-        Tensor po = ort.run(b.images());
-        Tensor pr = ref.run(b.images());
-        assertEquals(Shape.of(b.size(), classes), po.shape());
-        assertEquals(po.shape(), pr.shape());
-        for (int i = 0; i < b.size(); i++) {
-          int to = argmax(po, i, classes);
-          int tr = argmax(pr, i, classes);
-          agree += to == tr ? 1 : 0;
-          ortCorrect += to == b.labels()[i] ? 1 : 0;
-          refCorrect += tr == b.labels()[i] ? 1 : 0;
-          for (int k = 0; k < classes; k++) {
-            maxAbsDiff = Math.max(maxAbsDiff, Math.abs(po.getFloat(i * classes + k) - pr.getFloat(i * classes + k)));
-          }
-        }
-      }
+      Map<String, Runner> runners = new LinkedHashMap<>();
+      runners.put("onnx", ort);
+      runners.put("reference", ref);
+      report = Comparison.builder().dataset(test).batchSize(BATCH).build().run(runners);
     }
+    ComparisonReport.Pair pair = report.pair("onnx", "reference");
     System.out.printf("ResNet8 on %d CIFAR-10 test images: top-1 agreement %.2f %%, max |softmax diff| %.3g, "
-        + "accuracy ONNX Runtime %.2f %%, reference %.2f %%%n",
-        n, 100.0 * agree / n, maxAbsDiff, 100.0 * ortCorrect / n, 100.0 * refCorrect / n);
-    assertEquals(1000, n, "the shared test_batch.bin holds the first 1,000 official test images");
-    assertEquals(n, agree, "ONNX Runtime and the reference executor pick the same class for every image");
-    assertTrue(maxAbsDiff <= 1e-4, "max |softmax difference| " + maxAbsDiff);
-  }
-
-  private static int argmax(Tensor t, int row, int classes) {
-    int best = 0;
-    for (int k = 1; k < classes; k++) {
-      if (t.getFloat(row * classes + k) > t.getFloat(row * classes + best)) {
-        best = k;
-      }
-    }
-    return best;
+        + "accuracy ONNX Runtime %.2f %%, reference %.2f %%%n", report.samples(), 100 * pair.agreement(),
+        pair.maxAbsDiff(), 100 * report.runner("onnx").top1(), 100 * report.runner("reference").top1());
+    assertEquals(1.0, pair.agreement(), "ONNX Runtime and the reference executor pick the same class for every image");
+    assertTrue(pair.maxAbsDiff() <= 1e-4, "max |softmax difference| " + pair.maxAbsDiff());
+    assertEquals(report.runner("reference").top1(), report.runner("onnx").top1());
   }
 }
