@@ -13,10 +13,9 @@ import io.quantkit.eval.ProgressListener;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
 import io.quantkit.quant.Calibration;
-import io.quantkit.quant.CalibrationMethod;
+import io.quantkit.quant.CalibrationListener;
 import io.quantkit.quant.Qdq;
 import io.quantkit.quant.QuantPlan;
-import io.quantkit.quant.QuantType;
 import io.quantkit.quant.QuantizationResult;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -97,14 +96,15 @@ final class SweepCommand implements Callable<Integer> {
     for (String act : activations) {
       for (boolean perChannel : new boolean[] {false, true}) {
         for (String methodName : methods) {
-          CalibrationMethod method = CalibrationMethod.valueOf(methodName.toUpperCase(Locale.ROOT));
-          QuantType actType = QuantType.valueOf(act.toUpperCase(Locale.ROOT));
           String config = act + "-" + (perChannel ? "perchannel" : "pertensor") + "-" + methodName;
           err.println("== " + config);
-          Calibration calibration = Calibration.builder()
-              .method(method).percentile(percentile).calibSize(calibSize)
-              .perChannelWeights(perChannel).activations(actType)
-              .runnerOptions(runnerOptions).build();
+          QuantizeCommand.QuantizationOptions flags = new QuantizeCommand.QuantizationOptions();
+          flags.method = methodName;
+          flags.percentile = percentile;
+          flags.calibSize = calibSize;
+          flags.perChannel = perChannel;
+          flags.activations = act;
+          Calibration calibration = flags.calibration(runnerOptions, CalibrationListener.NONE);
           QuantPlan plan = calibration.calibrate(fp32, calib, ort);
           QuantizationResult q = Qdq.quantize(fp32, plan);
           Path file = outDir.resolve(config + ".qdq.onnx");

@@ -1,6 +1,8 @@
 package io.quantkit.onnx;
 
 import com.google.common.collect.ImmutableSortedMap;
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
 import io.quantkit.BackendException;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
@@ -50,8 +52,8 @@ public final class OrtOptimizedModel {
     if (dir == null) {
       return;
     }
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      MoreFiles.deleteRecursively(dir, RecursiveDeleteOption.ALLOW_INSECURE);
     } catch (IOException e) {
       // a leftover temp folder is harmless; the result has already been read
     }

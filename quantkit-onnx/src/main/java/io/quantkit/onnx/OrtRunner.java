@@ -89,7 +89,7 @@ final class OrtRunner implements Runner {
    */
   @Override
   public void runScoped(Map<String, Tensor> inputs, Consumer<Map<String, Tensor>> consumer) {
-    Map<String, OnnxTensor> feed = feed(inputs);
+    requireOpen();
     Map<String, Shape> inputShapes = new HashMap<>();
     inputs.forEach((k, v) -> inputShapes.put(k, v.shape()));
     if (pinned == null || !pinned.inputShapes.equals(inputShapes)) {
@@ -103,6 +103,7 @@ final class OrtRunner implements Runner {
       consumer.accept(run(inputs));
       return;
     }
+    Map<String, OnnxTensor> feed = feed(inputs);
     try (OrtSession.Result ignored = session.run(feed, Set.of(), pinned.tensors)) {
       consumer.accept(pinned.views);
     } catch (OrtException e) {
@@ -111,10 +112,14 @@ final class OrtRunner implements Runner {
     }
   }
 
-  private Map<String, OnnxTensor> feed(Map<String, Tensor> inputs) {
+  private void requireOpen() {
     if (closed) {
       throw new BackendException("runner for graph '" + graph.name() + "' is closed");
     }
+  }
+
+  private Map<String, OnnxTensor> feed(Map<String, Tensor> inputs) {
+    requireOpen();
     for (String name : inputs.keySet()) {
       if (graph.inputs().stream().noneMatch(v -> v.name().equals(name))) {
         throw new BackendException("graph '" + graph.name() + "' has no input '" + name + "'; its inputs are " + inputNames());
