@@ -10,6 +10,7 @@ import io.quantkit.ir.Graph;
 import io.quantkit.quant.Calibration;
 import io.quantkit.quant.CalibrationMethod;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.List;
@@ -75,7 +76,11 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Medians over {@code iterations} runs (after {@code warmup}) of a plain FP32 pass and of calibrations. */
+  /**
+   * Each round times one plain FP32 pass and then one calibration per method, so a slow phase of
+   * the machine hits both sides of a ratio; reports per-method medians of the times and of the
+   * per-round ratios, after {@code warmup} unmeasured rounds.
+   */
   private int calibrationCost(Graph graph) {
     PrintWriter out = spec.commandLine().getOut();
     RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
@@ -84,39 +89,57 @@ final class BenchCommand implements Callable<Integer> {
     data.split = "train";
     data.limit = 500;
     Dataset calib = data.open();
-    int batch = 100;
-    double fp32;
-    try (Runner runner = backend.compile(graph, options)) {
-      fp32 = medianSeconds(() -> {
-        for (int from = 0; from < calib.size(); from += batch) {
-          runner.run(calib.batch(from, Math.min(calib.size(), from + batch)).images());
-        }
-      });
-    }
-    out.printf("one FP32 pass over %d calibration images on %s: %.1f ms (median of %d)%n", calib.size(), backend.name(),
-        fp32 * 1e3, iterations);
-    out.printf("%-12s %14s %16s%n", "method", "calibrate ms", "x FP32 pass");
+    int fp32Batch = 100;
+    List<Calibration> calibrations = new ArrayList<>();
     for (String method : calibrationMethods) {
-      Calibration calibration = Calibration.builder().method(CalibrationMethod.valueOf(method.toUpperCase(Locale.ROOT)))
-          .calibSize(calib.size()).batchSize(batch).runnerOptions(options).build();
-      double seconds = medianSeconds(() -> calibration.calibrate(graph, calib, backend));
-      out.printf("%-12s %14.1f %15.2fx%n", method, seconds * 1e3, seconds / fp32);
-      out.flush();
+      calibrations.add(Calibration.builder().method(CalibrationMethod.valueOf(method.toUpperCase(Locale.ROOT)))
+          .calibSize(calib.size()).runnerOptions(options).build());
+    }
+    double[] fp32 = new double[iterations];
+    double[][] seconds = new double[calibrations.size()][iterations];
+    double[][] ratios = new double[calibrations.size()][iterations];
+    try (Runner runner = backend.compile(graph, options)) {
+      Runnable fp32Pass = () -> {
+        for (int from = 0; from < calib.size(); from += fp32Batch) {
+          runner.run(calib.batch(from, Math.min(calib.size(), from + fp32Batch)).images());
+        }
+      };
+      for (int round = -warmup; round < iterations; round++) {
+        double plain = secondsOf(fp32Pass);
+        for (int m = 0; m < calibrations.size(); m++) {
+          Calibration c = calibrations.get(m);
+          double t = secondsOf(() -> c.calibrate(graph, calib, backend));
+          if (round >= 0) {
+            seconds[m][round] = t;
+            ratios[m][round] = t / plain;
+          }
+        }
+        if (round >= 0) {
+          fp32[round] = plain;
+        }
+      }
+    }
+    out.printf("one FP32 pass over %d calibration images on %s (batch %d): %.1f ms (median of %d rounds)%n", calib.size(),
+        backend.name(), fp32Batch, median(fp32) * 1e3, iterations);
+    out.printf("%-12s %14s %16s %20s%n", "method", "calibrate ms", "x FP32 pass", "min..max x (rounds)");
+    for (int m = 0; m < calibrations.size(); m++) {
+      double[] r = ratios[m].clone();
+      Arrays.sort(r);
+      out.printf("%-12s %14.1f %15.2fx %13.2f..%.2fx%n", calibrationMethods.get(m), median(seconds[m]) * 1e3, median(ratios[m]),
+          r[0], r[r.length - 1]);
     }
     return 0;
   }
 
-  private double medianSeconds(Runnable work) {
-    for (int i = 0; i < warmup; i++) {
-      work.run();
-    }
-    double[] t = new double[iterations];
-    for (int i = 0; i < iterations; i++) {
-      long start = System.nanoTime();
-      work.run();
-      t[i] = (System.nanoTime() - start) / 1e9;
-    }
-    Arrays.sort(t);
-    return t[iterations / 2];
+  private static double secondsOf(Runnable work) {
+    long start = System.nanoTime();
+    work.run();
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
   }
 }

@@ -14,10 +14,12 @@ public final class RunnerOptions {
 
   private final int threads;
   private final Optimization optimization;
+  private final boolean busyWait;
 
   private RunnerOptions(Builder b) {
     this.threads = b.threads;
     this.optimization = b.optimization;
+    this.busyWait = b.busyWait;
   }
 
   public static RunnerOptions defaults() {
@@ -37,18 +39,28 @@ public final class RunnerOptions {
     return optimization;
   }
 
+  /**
+   * Whether the backend's idle worker threads spin while waiting for work (the default: lowest
+   * latency when the backend has the cores to itself) or block. Turn it off when the caller does
+   * its own work between runs on the same cores, as calibration does with its statistics.
+   */
+  public boolean busyWait() {
+    return busyWait;
+  }
+
   public Builder toBuilder() {
-    return new Builder().threads(threads).optimization(optimization);
+    return new Builder().threads(threads).optimization(optimization).busyWait(busyWait);
   }
 
   @Override
   public String toString() {
-    return "RunnerOptions(threads=" + threads + ", optimization=" + optimization + ")";
+    return "RunnerOptions(threads=" + threads + ", optimization=" + optimization + ", busyWait=" + busyWait + ")";
   }
 
   public static final class Builder {
     private int threads;
     private Optimization optimization = Optimization.ALL;
+    private boolean busyWait = true;
 
     private Builder() {}
 
@@ -60,6 +72,11 @@ public final class RunnerOptions {
 
     public Builder optimization(Optimization value) {
       this.optimization = Preconditions.checkNotNull(value);
+      return this;
+    }
+
+    public Builder busyWait(boolean value) {
+      this.busyWait = value;
       return this;
     }
 

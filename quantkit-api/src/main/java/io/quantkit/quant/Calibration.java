@@ -1,6 +1,7 @@
 package io.quantkit.quant;
 
 import com.google.common.base.Preconditions;
+import com.google.common.base.Throwables;
 import io.quantkit.BackendException;
 import io.quantkit.CalibrationException;
 import io.quantkit.backend.Backend;
@@ -15,11 +16,16 @@ import io.quantkit.ir.passes.BatchNormFolding;
 import io.quantkit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Static post-training calibration: runs calibration images through the FP32 graph on any
@@ -118,7 +124,9 @@ public final class Calibration {
     }
     // The un-folded ReLUs stay in the calibrated graph: their outputs are what gets quantized.
     Graph probe = observed.isEmpty() ? null : folded.withOutputs(observed);
-    try (Runner runner = probe == null ? null : backend.compile(probe, runnerOptions)) {
+    // the backend's idle threads must not spin while this thread and its helpers gather statistics
+    RunnerOptions probeOptions = runnerOptions.toBuilder().busyWait(false).build();
+    try (Runner runner = probe == null ? null : backend.compile(probe, probeOptions)) {
       for (int from = 0; from < n; from += batchSize) {
         int to = Math.min(n, from + batchSize);
         Batch batch = calib.batch(from, to);
@@ -150,16 +158,36 @@ public final class Calibration {
             + "' requested as a calibration output");
       }
     }
-    // one collector per tensor: tensors are independent, so they update in parallel; an
-    // error is reported for the first failing tensor in graph order, whatever the timing
+    // One collector per tensor: tensors are independent, so they update in parallel. Activations
+    // shrink with depth (the first stage's are 4x the last's), so a static split of the list
+    // leaves one thread with most of the work; threads take the largest remaining tensor instead.
+    // An error is reported for the first failing tensor in graph order, whatever the timing.
+    List<String> bySize = new ArrayList<>(observed);
+    bySize.sort(Comparator.comparingInt((String t) -> out.get(t).size()).reversed());
+    AtomicInteger next = new AtomicInteger();
     Map<String, CalibrationException> failed = new ConcurrentHashMap<>();
-    observed.parallelStream().forEach(t -> {
-      try {
-        stats.get(t).add(out.get(t));
-      } catch (CalibrationException e) {
-        failed.put(t, e);
+    Runnable worker = () -> {
+      for (int i = next.getAndIncrement(); i < bySize.size(); i = next.getAndIncrement()) {
+        String t = bySize.get(i);
+        try {
+          stats.get(t).add(out.get(t));
+        } catch (CalibrationException e) {
+          failed.put(t, e);
+        }
       }
-    });
+    };
+    int helpers = Math.min(ForkJoinPool.getCommonPoolParallelism(), bySize.size() - 1);
+    List<CompletableFuture<Void>> running = new ArrayList<>();
+    for (int i = 0; i < helpers; i++) {
+      running.add(CompletableFuture.runAsync(worker));
+    }
+    worker.run();
+    try {
+      running.forEach(CompletableFuture::join);
+    } catch (CompletionException e) {
+      Throwables.throwIfUnchecked(e.getCause());
+      throw e;
+    }
     for (String t : observed) {
       if (failed.containsKey(t)) {
         throw failed.get(t);

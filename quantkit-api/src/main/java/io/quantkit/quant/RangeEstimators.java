@@ -19,7 +19,9 @@ import io.quantkit.CalibrationException;
 public final class RangeEstimators {
   /** Most thresholds the MSE search evaluates; each costs one pass over the non-empty bins. */
   private static final int MSE_CANDIDATES = 512;
-  /** Most thresholds the entropy search evaluates; each costs O(levels) logarithms. */
+  /** Coarse step of the MSE search, in grid points; the fine pass covers one step either side. */
+  private static final int MSE_REFINE = 8;
+  /** Most thresholds the entropy search evaluates. */
   private static final int ENTROPY_CANDIDATES = 1024;
   /** Average values per histogram bin below which entropy calibration coarsens the histogram. */
   private static final double MIN_PER_BIN = 16;
@@ -130,8 +132,8 @@ public final class RangeEstimators {
    * Exact zeros are not part of the distribution compared (they quantize exactly whatever the
    * threshold; pytorch-quantization flattens the same spike).
    *
-   * <p>The divergence of each candidate is computed from prefix sums in O(levels); up to 1024
-   * candidate edges are tried, evenly spaced. Sparse histograms are first coarsened by exact
+   * <p>The divergence of each candidate is computed from prefix sums, all blocks but the last
+   * shared with its neighbours; up to 1024 candidate edges are tried, evenly spaced. Sparse histograms are first coarsened by exact
    * pair merges to at least 16 values per bin (but at least two bins per level): with few values
    * per bin the divergence is dominated by sampling noise.
    */
@@ -185,39 +187,41 @@ public final class RangeEstimators {
     double total = cum[nb];
     int bestI = nb;
     double bestKl = Double.POSITIVE_INFINITY;
+    // Blocks 0..levels-2 of a candidate depend only on merged = i / levels, which stays the same
+    // over runs of consecutive candidates: their part of the sum is computed once per run, in the
+    // same order, so the result is bit-identical to summing every block for every candidate.
+    int cachedMerged = -1;
+    double cachedPLogQ = 0;
     // at most ENTROPY_CANDIDATES thresholds, evenly spaced; the full range is always a candidate
     int stride = Math.max(1, (nb - levels) / ENTROPY_CANDIDATES);
     for (int i = levels; i <= nb; i = i < nb && i + stride > nb ? nb : i + stride) {
+      int merged = i / levels;
+      if (merged != cachedMerged) {
+        cachedMerged = merged;
+        cachedPLogQ = 0;
+        for (int j = 0; j < levels - 1; j++) {
+          int start = j * merged;
+          int end = start + merged;
+          double qSum = cum[end] - cum[start];
+          if (qSum != 0) {
+            cachedPLogQ += qSum * Math.log(qSum / (nonEmpty[end] - nonEmpty[start]));
+          }
+        }
+      }
       double outliers = total - cum[i];
       double last = m[i - 1] + outliers;
       // sum over k < i of p_k log p_k, with the last bin carrying the outliers
       double pLogP = cLogC[i - 1] + (last > 0 ? last * Math.log(last) : 0);
-      int merged = i / levels;
-      double pLogQ = 0;
-      boolean infinite = false;
-      for (int j = 0; j < levels; j++) {
-        int start = j * merged;
-        int end = j == levels - 1 ? i : start + merged;
-        double qSum = cum[end] - cum[start];
-        double pSum = qSum;
-        int nz = nonEmpty[end] - nonEmpty[start];
-        if (j == levels - 1 && outliers > 0) {
-          pSum += outliers;
-          if (m[i - 1] == 0) {
-            nz++;
-          }
-        }
-        if (pSum == 0) {
-          continue;
-        }
+      double pLogQ = cachedPLogQ;
+      int start = (levels - 1) * merged;
+      double qSum = cum[i] - cum[start];
+      double pSum = qSum + outliers;
+      int nz = nonEmpty[i] - nonEmpty[start] + (outliers > 0 && m[i - 1] == 0 ? 1 : 0);
+      if (pSum != 0) {
         if (qSum == 0) {
-          infinite = true; // p has mass where q has none
-          break;
+          continue; // p has mass where q has none: infinite divergence
         }
         pLogQ += pSum * Math.log(qSum / nz);
-      }
-      if (infinite) {
-        continue;
       }
       double qTotal = cum[i];
       double kl = (pLogP - pLogQ) / total + Math.log(qTotal) - Math.log(total);
@@ -235,7 +239,8 @@ public final class RangeEstimators {
    * x the bin centre and Q quantization with the candidate's actual scale and zero point, so
    * rounding inside the range and clipping outside both count. Exact zeros cost nothing (0 is
    * always representable). Symmetric or non-negative tensors search one threshold over bin
-   * edges; signed asymmetric tensors shrink [min, max] by a common factor.
+   * edges; signed asymmetric tensors shrink [min, max] by a common factor. Up to 512 grid
+   * candidates, searched coarse to fine.
    */
   public static TensorRange mse(TensorStatistics stats, QuantType type, boolean symmetric) {
     TensorRange all = checkedHistogram(stats);
@@ -267,35 +272,63 @@ public final class RangeEstimators {
       }
     }
     boolean oneSided = symmetric || stats.min() >= 0;
-    TensorRange best = all;
-    double bestErr = error(x, c, QuantMath.params(all, type, symmetric));
     int candidates = oneSided ? nb : MSE_CANDIDATES;
     int stride = Math.max(1, candidates / MSE_CANDIDATES);
-    for (int j = 1; j <= candidates; j += stride) {
-      TensorRange r;
-      if (oneSided) {
-        double t = j * w;
-        r = clip(all, t);
-      } else {
-        double a = (double) j / candidates;
-        r = new TensorRange((float) (all.min() * a), (float) (all.max() * a));
-      }
+    // The grid j = 1, 1 + stride, ... up to candidates; searched coarse to fine: every
+    // MSE_REFINE-th grid point first, then every grid point around the best of those. The error
+    // falls with the threshold until rounding error overtakes clipping error, so the coarse pass
+    // brackets the minimum and the search costs a fraction of the evaluations.
+    int gridSize = (candidates - 1) / stride + 1;
+    double bestErr = error(x, c, QuantMath.params(all, type, symmetric));
+    TensorRange best = all;
+    int bestG = -1;
+    for (int g = 0; g < gridSize; g += MSE_REFINE) {
+      TensorRange r = mseCandidate(all, oneSided, 1 + g * stride, candidates, w);
       double err = error(x, c, QuantMath.params(r, type, symmetric));
       if (err < bestErr) {
         bestErr = err;
         best = r;
+        bestG = g;
+      }
+    }
+    int from = bestG < 0 ? Math.max(0, gridSize - MSE_REFINE) : Math.max(0, bestG - MSE_REFINE + 1);
+    int to = bestG < 0 ? gridSize - 1 : Math.min(gridSize - 1, bestG + MSE_REFINE - 1);
+    for (int g = from; g <= to; g++) {
+      if (g % MSE_REFINE == 0) {
+        continue;
+      }
+      TensorRange r = mseCandidate(all, oneSided, 1 + g * stride, candidates, w);
+      double err = error(x, c, QuantMath.params(r, type, symmetric));
+      if (err < bestErr || (err == bestErr && bestG >= 0 && g < bestG)) {
+        bestErr = err;
+        best = r;
+        bestG = g;
       }
     }
     return best;
   }
 
+  private static TensorRange mseCandidate(TensorRange all, boolean oneSided, int j, int candidates, double w) {
+    if (oneSided) {
+      return clip(all, j * w);
+    }
+    double a = (double) j / candidates;
+    return new TensorRange((float) (all.min() * a), (float) (all.max() * a));
+  }
+
+  /**
+   * Sum of c (x - Q(x))^2. The same arithmetic as {@link QuantMath#quantize} followed by
+   * dequantization (x finite here), inlined: the search calls this hundreds of times per tensor.
+   */
   private static double error(float[] x, double[] c, QuantParams p) {
     float scale = p.scale();
     int zp = p.zeroPoint();
-    QuantType type = p.type();
+    double qmin = p.type().qmin();
+    double qmax = p.type().qmax();
     double err = 0;
     for (int i = 0; i < x.length; i++) {
-      float back = (QuantMath.quantize(x[i], scale, zp, type) - zp) * scale;
+      double q = Math.min(qmax, Math.max(qmin, Math.rint(x[i] / scale) + zp));
+      float back = (float) (q - zp) * scale;
       double d = x[i] - back;
       err += c[i] * d * d;
     }

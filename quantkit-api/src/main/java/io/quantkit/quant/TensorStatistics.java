@@ -9,7 +9,7 @@ import java.util.Arrays;
 
 /**
  * Running statistics of one tensor over a calibration set, in memory independent of the number of
- * values seen: count, minimum, maximum, the number of exact zeros and (optionally) a histogram.
+ * values seen: count, minimum, maximum and (optionally) a histogram with the number of exact zeros.
  *
  * <p>The histogram has {@code bins} bins for positive values over (0, R] and as many for negative
  * values over [-R, 0), with exact zeros counted apart (after ReLU they are often half of all
@@ -59,7 +59,7 @@ public final class TensorStatistics {
 
   /**
    * @param bins histogram bins per sign (at least 16)
-   * @param histogram false to keep only count, min, max and zeros (enough for MINMAX)
+   * @param histogram false to keep only count, min and max (enough for MINMAX)
    */
   public TensorStatistics(String tensor, int bins, boolean histogram) {
     Preconditions.checkArgument(bins >= 16, "need at least 16 bins, got %s", bins);
@@ -91,58 +91,70 @@ public final class TensorStatistics {
     if (length == 0) {
       return;
     }
-    // One pass for range, zeros and finiteness: NaN and infinity are caught by v * 0, which is NaN
-    // exactly for them, so no per-value branch is needed.
+    // Math.min/max propagate NaN, and an infinity becomes an extreme: one branch-free pass finds
+    // the range and proves every value finite. Counting zeros here would cost as much again, so
+    // the histogram scatter counts them.
     float lo = Float.POSITIVE_INFINITY;
     float hi = Float.NEGATIVE_INFINITY;
-    float finiteProbe = 0f;
-    int z = 0;
     int end = offset + length;
     for (int i = offset; i < end; i++) {
-      float v = values[i];
-      lo = v < lo ? v : lo;
-      hi = v > hi ? v : hi;
-      finiteProbe += v * 0f;
-      z += v == 0 ? 1 : 0;
+      lo = Math.min(lo, values[i]);
+      hi = Math.max(hi, values[i]);
     }
-    if (finiteProbe != 0f) {
+    if (!Float.isFinite(lo) || !Float.isFinite(hi)) {
       throw nonFinite(values, offset, length);
     }
     min = Math.min(min, lo);
     max = Math.max(max, hi);
     count += length;
-    zeros += z;
-    if (!histogram || (lo == 0 && hi == 0 && range == 0)) {
+    if (!histogram) {
+      return;
+    }
+    if (lo == 0 && hi == 0) {
+      zeros += length;
       return;
     }
     double absMax = Math.max(-(double) lo, hi);
     if (absMax > range) {
       growTo(absMax);
     }
-    // One array for both signs: index bins + floor(v / w), so negative bins sit below 'bins' in
-    // mirrored order and zeros land in positive bin 0, from which they are subtracted.
     if (pendingEven == null) {
       pendingEven = new int[2 * bins];
       pendingOdd = new int[2 * bins];
     } else if (pendingValues + length >= Integer.MAX_VALUE) {
       flush();
     }
+    zeros += scatter(values, offset, end);
+    pendingValues += length;
+  }
+
+  /**
+   * Counts each value into the pending arrays and returns how many were exactly 0. One array for
+   * both signs: index bins + floor(v / w), so negative bins sit below 'bins' in mirrored order and
+   * zeros land in positive bin 0, from which they are taken out again.
+   */
+  private int scatter(float[] values, int from, int end) {
     double inv = bins / range;
     double off = bins;
     int last = 2 * bins - 1;
     int[] even = pendingEven;
     int[] odd = pendingOdd;
-    int k = offset;
+    int z = 0;
+    int k = from;
     for (; k + 1 < end; k += 2) {
-      even[Math.min((int) (values[k] * inv + off), last)]++;
-      odd[Math.min((int) (values[k + 1] * inv + off), last)]++;
+      float a = values[k];
+      float b = values[k + 1];
+      // 1 exactly for +0 and -0: (|bits| - 1) is negative only when |bits| is 0
+      z += (((Float.floatToRawIntBits(a) & 0x7FFFFFFF) - 1) >>> 31) + (((Float.floatToRawIntBits(b) & 0x7FFFFFFF) - 1) >>> 31);
+      even[Math.min((int) (a * inv + off), last)]++;
+      odd[Math.min((int) (b * inv + off), last)]++;
     }
     if (k < end) {
+      z += ((Float.floatToRawIntBits(values[k]) & 0x7FFFFFFF) - 1) >>> 31;
       even[Math.min((int) (values[k] * inv + off), last)]++;
     }
-    pendingValues += length;
-    // zeros landed in positive bin 0; they are counted apart
-    hist[bins] -= z;
+    even[bins] -= z;
+    return z;
   }
 
   /** Adds the pending counts to the histogram; everything that reads or re-bins it calls this first. */
@@ -273,8 +285,9 @@ public final class TensorStatistics {
     return count;
   }
 
-  /** Number of values exactly 0 (+0 or -0). */
+  /** Number of values exactly 0 (+0 or -0); counted with the histogram only. */
   public long zeroCount() {
+    Preconditions.checkState(histogram, "tensor '%s': zeros are counted with the histogram only", tensor);
     return zeros;
   }
 
@@ -350,6 +363,6 @@ public final class TensorStatistics {
 
   @Override
   public String toString() {
-    return "TensorStatistics(" + tensor + ", n=" + count + ", min=" + min + ", max=" + max + ", zeros=" + zeros + ")";
+    return "TensorStatistics(" + tensor + ", n=" + count + ", min=" + min + ", max=" + max + (histogram ? ", zeros=" + zeros : "") + ")";
   }
 }

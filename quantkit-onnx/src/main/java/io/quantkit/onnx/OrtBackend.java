@@ -38,6 +38,10 @@ public final class OrtBackend implements Backend {
         so.setIntraOpNumThreads(options.threads());
       }
       so.setOptimizationLevel(optLevel(options.optimization()));
+      if (!options.busyWait()) {
+        so.addConfigEntry("session.intra_op.allow_spinning", "0");
+        so.addConfigEntry("session.inter_op.allow_spinning", "0");
+      }
       if (ortOptions.optimizedModelPath().isPresent()) {
         java.nio.file.Path p = ortOptions.optimizedModelPath().get().toAbsolutePath();
         Files.createDirectories(p.getParent());
