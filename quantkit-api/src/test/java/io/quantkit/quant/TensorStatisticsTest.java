@@ -77,6 +77,35 @@ class TensorStatisticsTest {
   }
 
   @Test
+  void nonFiniteValuesAnywhereInALongBatchAreFound() {
+    for (int at : new int[] {0, 4_097, 9_999}) {
+      for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+        float[] v = new float[10_000];
+        java.util.Arrays.fill(v, 0.25f);
+        v[at] = bad;
+        for (boolean histogram : new boolean[] {false, true}) {
+          TensorStatistics s = new TensorStatistics("t", 16, histogram);
+          assertThrows(CalibrationException.class, () -> s.add(Tensor.wrapFloats(Shape.of(v.length), v)),
+              "value " + bad + " at " + at);
+        }
+      }
+    }
+  }
+
+  @Test
+  void positiveAndNegativeZerosAreCountedApartFromTheFirstBins() {
+    TensorStatistics s = new TensorStatistics("t", 16, true);
+    float[] v = {0f, -0f, 0.01f, -0.01f, 0f, 4f, 0f};
+    s.add(v, 0, v.length);
+    assertEquals(4, s.zeroCount());
+    assertEquals(1, s.positiveCounts()[0]); // 0.01 only
+    assertEquals(1, s.negativeCounts()[0]); // -0.01 only
+    s.add(new float[] {0f, 0f, 0f}, 0, 3); // an all-zero batch skips the scatter
+    assertEquals(7, s.zeroCount());
+    assertEquals(10, s.count());
+  }
+
+  @Test
   void withoutHistogramOnlyMinMax() {
     TensorStatistics s = new TensorStatistics("t", 16, false);
     s.add(new float[] {0f, -2f, 5f}, 0, 3);
