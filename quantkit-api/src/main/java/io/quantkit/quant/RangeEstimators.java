@@ -133,9 +133,10 @@ public final class RangeEstimators {
    * threshold; pytorch-quantization flattens the same spike).
    *
    * <p>The divergence of each candidate is computed from prefix sums, all blocks but the last
-   * shared with its neighbours; up to 1024 candidate edges are tried, evenly spaced. Sparse histograms are first coarsened by exact
-   * pair merges to at least 16 values per bin (but at least two bins per level): with few values
-   * per bin the divergence is dominated by sampling noise.
+   * shared with its neighbours; up to 1024 candidate edges are tried, evenly spaced. Sparse
+   * histograms are first coarsened by exact pair merges to at least 16 values per bin (but at
+   * least two bins per level): with few values per bin the divergence is dominated by sampling
+   * noise.
    */
   public static TensorRange entropy(TensorStatistics stats, QuantType type, boolean symmetric) {
     TensorRange all = checkedHistogram(stats);

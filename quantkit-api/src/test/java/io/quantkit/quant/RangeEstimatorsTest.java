@@ -88,6 +88,95 @@ class RangeEstimatorsTest {
   }
 
   @Test
+  void entropySearchEqualsTheStraightforwardDivergenceOfEveryCandidate() {
+    Random r = new Random(7);
+    float[] halfNormal = new float[400_000];
+    float[] bimodal = new float[400_000];
+    for (int i = 0; i < halfNormal.length; i++) {
+      halfNormal[i] = (float) Math.abs(r.nextGaussian());
+      bimodal[i] = (float) (r.nextGaussian() * 0.3 + (i % 3 == 0 ? 4 : -1));
+    }
+    halfNormal[0] = 25f; // an outlier far out, so that clipping pays
+    for (float[] v : new float[][] {halfNormal, bimodal}) {
+      // 1,024 bins hold ~400 values each: dense enough that the search does not coarsen them
+      TensorStatistics s = new TensorStatistics("t", 1024, true);
+      s.add(v, 0, v.length);
+      for (boolean symmetric : new boolean[] {false, true}) {
+        int levels = !symmetric && s.min() >= 0 ? 256 : 128;
+        double t = naiveEntropyEdge(s, levels) * s.binWidth();
+        float ft = (float) t;
+        TensorRange expected = new TensorRange(Math.max(-ft, Math.min(s.min(), ft)), Math.max(-ft, Math.min(s.max(), ft)));
+        assertEquals(expected, RangeEstimators.entropy(s, QuantType.UINT8, symmetric), "symmetric " + symmetric);
+      }
+    }
+  }
+
+  /** The KL search written out directly: every candidate sums the divergence over all its blocks. */
+  private static int naiveEntropyEdge(TensorStatistics s, int levels) {
+    long[] pos = s.positiveCounts();
+    long[] neg = s.negativeCounts();
+    int nb = pos.length;
+    long[] m = new long[nb];
+    for (int i = 0; i < nb; i++) {
+      m[i] = pos[i] + neg[i];
+    }
+    while (nb > 0 && m[nb - 1] == 0) {
+      nb--;
+    }
+    double total = 0;
+    for (int k = 0; k < nb; k++) {
+      total += m[k];
+    }
+    int best = nb;
+    double bestKl = Double.POSITIVE_INFINITY;
+    int stride = Math.max(1, (nb - levels) / 1024);
+    for (int i = levels; i <= nb; i = i < nb && i + stride > nb ? nb : i + stride) {
+      double kept = 0;
+      double pLogP = 0;
+      for (int k = 0; k < i; k++) {
+        kept += m[k];
+      }
+      double outliers = total - kept;
+      for (int k = 0; k < i; k++) {
+        double p = k == i - 1 ? m[k] + outliers : m[k];
+        pLogP += p > 0 ? p * Math.log(p) : 0;
+      }
+      int merged = i / levels;
+      double pLogQ = 0;
+      boolean infinite = false;
+      for (int j = 0; j < levels && !infinite; j++) {
+        int start = j * merged;
+        int end = j == levels - 1 ? i : start + merged;
+        double q = 0;
+        int nonEmpty = 0;
+        for (int k = start; k < end; k++) {
+          q += m[k];
+          nonEmpty += m[k] != 0 ? 1 : 0;
+        }
+        double p = q;
+        if (j == levels - 1 && outliers > 0) {
+          p += outliers;
+          nonEmpty += m[i - 1] == 0 ? 1 : 0;
+        }
+        if (p > 0 && q == 0) {
+          infinite = true;
+        } else if (p > 0) {
+          pLogQ += p * Math.log(q / nonEmpty);
+        }
+      }
+      if (infinite) {
+        continue;
+      }
+      double kl = (pLogP - pLogQ) / total + Math.log(kept) - Math.log(total);
+      if (kl < bestKl - 1e-9) {
+        bestKl = kl;
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  @Test
   void mseThresholdIsFarBelowOutliersAndAboveThreeSigma() {
     // MSE clips an outlier only when its squared clipping error is below the rounding error it
     // saves on everything else: 2 outliers at 60 sigma among 1,000,000 values are clipped
