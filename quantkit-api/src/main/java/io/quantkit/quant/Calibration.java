@@ -1,7 +1,6 @@
 package io.quantkit.quant;
 
 import com.google.common.base.Preconditions;
-import com.google.common.base.Throwables;
 import io.quantkit.BackendException;
 import io.quantkit.CalibrationException;
 import io.quantkit.backend.Backend;
@@ -181,12 +180,28 @@ public final class Calibration {
     for (int i = 0; i < helpers; i++) {
       running.add(CompletableFuture.runAsync(worker));
     }
-    worker.run();
+    // every helper is joined before anything propagates: they read the backend's output buffers,
+    // which are only valid inside this call
+    RuntimeException unexpected = null;
     try {
-      running.forEach(CompletableFuture::join);
-    } catch (CompletionException e) {
-      Throwables.throwIfUnchecked(e.getCause());
-      throw e;
+      worker.run();
+    } catch (RuntimeException e) {
+      unexpected = e;
+    }
+    for (CompletableFuture<Void> helper : running) {
+      try {
+        helper.join();
+      } catch (CompletionException e) {
+        RuntimeException cause = e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
+        if (unexpected == null) {
+          unexpected = cause;
+        } else {
+          unexpected.addSuppressed(cause);
+        }
+      }
+    }
+    if (unexpected != null) {
+      throw unexpected;
     }
     for (String t : observed) {
       if (failed.containsKey(t)) {
