@@ -440,12 +440,7 @@ final class KerasImporter {
   private Value conv2d(Call c, Value x) {
     JsonNode cfg = c.config();
     String act = activationName(c);
-    activationOp(c, act, x);
-    requireChannelsLast(c);
-    requireRank(c, x, 4);
-    int[] k = ints(c, "kernel_size", 2, null);
-    int[] s = ints(c, "strides", 2, new int[] {1, 1});
-    int[] d = ints(c, "dilation_rate", 2, new int[] {1, 1});
+    ConvWindow win = convWindow(c, x, act);
     int groups = cfg.path("groups").asInt(1);
     int filters = positive(c, "filters");
     int cin = x.shape()[3];
@@ -455,25 +450,18 @@ final class KerasImporter {
     }
     boolean useBias = cfg.path("use_bias").asBoolean(true);
     Map<String, WeightSource.WeightArray> w = layerWeights(c);
+    int[] k = win.kernel();
     WeightSource.WeightArray kernel = require(c, w, "kernel", k[0], k[1], cin / groups, filters);
     String kName = initializer(c.layer() + "/kernel", Shape.of(filters, cin / groups, k[0], k[1]),
         hwioToOihw(kernel.data(), k[0], k[1], cin / groups, filters));
     String bName = useBias ? bias(c, w, "bias", filters) : "";
-    Padding pad = padding(c, x, k, s, d);
-    int[] out = {x.shape()[0], outSize(c, x.shape()[1], k[0], s[0], d[0], pad, 0, x), outSize(c, x.shape()[2], k[1], s[1], d[1], pad, 1, x), filters};
-    Op conv = new Op.Conv(ImmutableIntArray.copyOf(k), ImmutableIntArray.copyOf(s), ImmutableIntArray.copyOf(d), groups, pad);
-    return withActivation(c, conv, List.of(x.ir(), kName, bName), out, act);
+    return convNode(c, x, win, groups, filters, kName, bName, act);
   }
 
   private Value depthwise(Call c, Value x) {
     JsonNode cfg = c.config();
     String act = activationName(c);
-    activationOp(c, act, x);
-    requireChannelsLast(c);
-    requireRank(c, x, 4);
-    int[] k = ints(c, "kernel_size", 2, null);
-    int[] s = ints(c, "strides", 2, new int[] {1, 1});
-    int[] d = ints(c, "dilation_rate", 2, new int[] {1, 1});
+    ConvWindow win = convWindow(c, x, act);
     int mult = cfg.path("depth_multiplier").asInt(1);
     if (mult < 1) {
       throw format("layer '" + c.layer() + "' (DepthwiseConv2D): depth_multiplier " + mult + " is not positive");
@@ -482,14 +470,35 @@ final class KerasImporter {
     int cout = cin * mult;
     boolean useBias = cfg.path("use_bias").asBoolean(true);
     Map<String, WeightSource.WeightArray> w = layerWeights(c);
+    int[] k = win.kernel();
     WeightSource.WeightArray kernel = require(c, w, "depthwise_kernel", k[0], k[1], cin, mult);
     // [kh][kw][in][mult] is HWIO with O = mult per input channel; output channel i*mult+m reads input i.
     String kName = initializer(c.layer() + "/depthwise_kernel", Shape.of(cout, 1, k[0], k[1]),
         hwioToOihw(kernel.data(), k[0], k[1], 1, cout));
     String bName = useBias ? bias(c, w, "bias", cout) : "";
+    return convNode(c, x, win, cin, cout, kName, bName, act);
+  }
+
+  /** Kernel size, strides and dilations of a Conv2D-like layer. */
+  private record ConvWindow(int[] kernel, int[] strides, int[] dilations) {}
+
+  /** The checks and attributes Conv2D and DepthwiseConv2D share, in the order they are reported. */
+  private ConvWindow convWindow(Call c, Value x, String act) {
+    activationOp(c, act, x);
+    requireChannelsLast(c);
+    requireRank(c, x, 4);
+    return new ConvWindow(ints(c, "kernel_size", 2, null), ints(c, "strides", 2, new int[] {1, 1}),
+        ints(c, "dilation_rate", 2, new int[] {1, 1}));
+  }
+
+  /** The Conv node (NHWC output shape) with its fused activation, once the weights are initializers. */
+  private Value convNode(Call c, Value x, ConvWindow win, int groups, int cout, String kName, String bName, String act) {
+    int[] k = win.kernel();
+    int[] s = win.strides();
+    int[] d = win.dilations();
     Padding pad = padding(c, x, k, s, d);
     int[] out = {x.shape()[0], outSize(c, x.shape()[1], k[0], s[0], d[0], pad, 0, x), outSize(c, x.shape()[2], k[1], s[1], d[1], pad, 1, x), cout};
-    Op conv = new Op.Conv(ImmutableIntArray.copyOf(k), ImmutableIntArray.copyOf(s), ImmutableIntArray.copyOf(d), cin, pad);
+    Op conv = new Op.Conv(ImmutableIntArray.copyOf(k), ImmutableIntArray.copyOf(s), ImmutableIntArray.copyOf(d), groups, pad);
     return withActivation(c, conv, List.of(x.ir(), kName, bName), out, act);
   }
 
