@@ -90,6 +90,11 @@ class QdqResNet8IntegrationTest {
         + "agreement %.4f, size ratio %.3f, ORT ops %s%n", base.top1(), int8.top1(), int8.dropPoints(), int8.flips(),
         agreement.pairs().get(0).agreement(), sizeRatio, ops);
     assertEquals(1.0, agreement.pairs().get(0).agreement(), "ORT's integer kernels agree with the exact QDQ arithmetic");
-    assertTrue(int8.dropPoints() <= 0.5, "drop " + int8.dropPoints() + " pt");
+    // Counted in images, not as a float difference: 5 of 1,000 is exactly the 0.5 pt bound, and the
+    // float subtraction lands on either side of it. Calibration runs on ORT's FP32 kernels, which
+    // differ in the last bits between AVX2 and AVX-512 VNNI CPUs: 27 flips on both seen so far, and
+    // 4 lost images (87.70 %) on AVX2, 5 (87.60 %) on VNNI.
+    int lostImages = base.correct() - int8.correct();
+    assertTrue(lostImages <= 5, "INT8 loses " + lostImages + " of " + base.samples() + " images (bound 5 = 0.5 pt)");
   }
 }
