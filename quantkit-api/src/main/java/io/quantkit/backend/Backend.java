@@ -1,6 +1,8 @@
 package io.quantkit.backend;
 
+import io.quantkit.BackendException;
 import io.quantkit.ir.Graph;
+import java.nio.file.Path;
 
 /**
  * Turns a {@link Graph} into a {@link Runner}. Implementations are discovered with
@@ -17,5 +19,23 @@ public interface Backend {
 
   default Runner compile(Graph graph) {
     return compile(graph, RunnerOptions.defaults());
+  }
+
+  /**
+   * Whether this backend runs {@code modelFile} as it is, in its own native format (a TorchScript
+   * archive for PyTorch, a SavedModel directory for TensorFlow), without importing it into the IR.
+   * Decided by content, not only by the file name.
+   */
+  default boolean canOpen(Path modelFile) {
+    return false;
+  }
+
+  /**
+   * Runs a native model file as it is (see {@link #canOpen}); the runner's {@link Runner#signature()}
+   * comes from the file and its {@link Runner#graph()} throws. Backends without a native format
+   * throw {@link BackendException}.
+   */
+  default Runner open(Path modelFile, RunnerOptions options) {
+    throw new BackendException("backend '" + name() + "' does not run model files as they are: " + modelFile);
   }
 }

@@ -11,8 +11,17 @@ import java.util.function.Consumer;
  */
 public interface Runner extends AutoCloseable {
 
-  /** The graph this runner executes (its inputs and outputs define {@link #run}'s contract). */
+  /**
+   * The graph this runner executes. A runner that executes a native model file as it is (see
+   * {@link Backend#open}) has no IR and throws {@link UnsupportedOperationException}; use
+   * {@link #signature()} for what {@link #run} takes and gives.
+   */
   Graph graph();
+
+  /** The model's name, inputs and outputs: {@link #run}'s contract. */
+  default Signature signature() {
+    return Signature.of(graph());
+  }
 
   /** Name of the backend that compiled it. */
   String backendName();
@@ -36,8 +45,8 @@ public interface Runner extends AutoCloseable {
 
   /** Single-input, single-output convenience form of {@link #run(Map)}. */
   default Tensor run(Tensor input) {
-    Graph g = graph();
-    return run(Map.of(g.input().name(), input)).get(g.output());
+    Signature s = signature();
+    return run(Map.of(s.input().name(), input)).get(s.output());
   }
 
   @Override

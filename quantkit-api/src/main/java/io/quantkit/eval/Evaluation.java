@@ -50,7 +50,7 @@ public final class Evaluation {
    */
   public AccuracyReport run(Runner runner) {
     AccuracyReport.Builder acc = AccuracyReport.builder(dataset.classNames())
-        .model(model != null ? model : runner.graph().name())
+        .model(model != null ? model : runner.signature().modelName())
         .backend(backend != null ? backend : runner.backendName())
         .precision(precision)
         .dataset(dataset.name());
