@@ -30,7 +30,12 @@ public final class RunnerOptions {
     return new Builder();
   }
 
-  /** Intra-op threads; 0 lets the backend decide (usually all cores). */
+  /**
+   * Intra-op threads; 0 (the default) lets the backend decide (usually all cores). On a busy 2-core
+   * machine ({@code quantkit bench --jmh --profile full}, medians of interleaved rounds), 2 threads
+   * that do not spin ran ResNet8 faster than 1 thread at batch 32 and about as fast at batch 1
+   * (0.95-1.15x); see the README's speed section.
+   */
   public int threads() {
     return threads;
   }
@@ -40,9 +45,12 @@ public final class RunnerOptions {
   }
 
   /**
-   * Whether the backend's idle worker threads spin while waiting for work (the default: lowest
-   * latency when the backend has the cores to itself) or block. Turn it off when the caller does
-   * its own work between runs on the same cores, as calibration does with its statistics.
+   * Whether the backend's idle worker threads spin while waiting for work, or block (the default).
+   * Spinning saves a wake-up per parallel op when the backend has the cores to itself, but a
+   * spinning worker burns a core that the caller, the GC or another process needs: on a busy
+   * 2-core machine 2 spinning threads ran ResNet8 at 0.55-1.23x the speed of 1 thread (medians of
+   * {@code quantkit bench --jmh --profile full}), below 2 blocking threads in every configuration.
+   * Turn it on for the lowest batch-1 latency on cores nothing else uses.
    */
   public boolean busyWait() {
     return busyWait;
@@ -60,7 +68,7 @@ public final class RunnerOptions {
   public static final class Builder {
     private int threads;
     private Optimization optimization = Optimization.ALL;
-    private boolean busyWait = true;
+    private boolean busyWait = false;
 
     private Builder() {}
 

@@ -77,6 +77,8 @@ public final class BenchDriver {
 
   static final List<Integer> BATCHES = List.of(1, 32);
   static final int PROFILE_BATCH = 32;
+  /** The op-profile variant of the INT8 model with its first convolution in FP32. */
+  static final String STEM_FP32 = "int8-stemfp32";
 
   private final Options options;
   private final Consumer<String> progress;
@@ -214,18 +216,16 @@ public final class BenchDriver {
   /** Every backend but ONNX Runtime, through quantkit's runner only (the reference executor's throughput check). */
   private void otherBackends(BenchResults results) {
     List<String> others = results.backends.stream().filter(b -> !b.equals(OrtBackend.NAME)).toList();
-    for (int round = 0; round < options.profile().rounds; round++) {
+    int rounds = options.profile().otherBackendsEveryRound ? options.profile().rounds : 1;
+    for (int round = 0; round < rounds; round++) {
       for (String backend : others) {
         for (int batch : options.profile().otherBackendBatches) {
           for (Precision p : Precision.values()) {
             Profile.Threads t = options.profile().otherBackendThreads;
             Key key = new Key(Path.RUNNER, backend, "resnet8", id(p), batch, t.threads(), t.spin());
-            runJvm(results, key, round, "[" + backend + " " + (round + 1) + "/" + options.profile().rounds + "]");
+            runJvm(results, key, round, "[" + backend + " " + (round + 1) + "/" + rounds + "]");
           }
         }
-      }
-      if (!options.profile().otherBackendsEveryRound) {
-        break;
       }
     }
   }
@@ -243,12 +243,19 @@ public final class BenchDriver {
     }
   }
 
+  /** Batch 1 and 32, FP32 and INT8, plus at batch 32 the INT8 model whose stem convolution stays FP32. */
   private void opProfile(BenchResults results) {
     for (int batch : BATCHES) {
-      for (Precision p : Precision.values()) {
-        String label = id(p) + " batch " + batch;
+      List<String> variants = new ArrayList<>(List.of("fp32", "int8"));
+      if (batch == PROFILE_BATCH) {
+        variants.add(STEM_FP32);
+      }
+      for (String variant : variants) {
+        String label = variant + " batch " + batch;
         try {
-          OrtOpProfile profile = OrtOpProfile.measure(models.modelBytes(Model.RESNET8, p), models.input(batch), 1,
+          byte[] model = variant.equals(STEM_FP32) ? models.stemFp32ModelBytes()
+              : models.modelBytes(Model.RESNET8, Precision.parse(variant));
+          OrtOpProfile profile = OrtOpProfile.measure(model, models.input(batch), 1,
               options.profile().opProfileRuns, models.dir().resolve("ort-profiles"));
           results.opProfiles.put(label, profile);
           progress.accept(String.format(Locale.ROOT, "[op profile] %s, 1 thread: %.0f us per run, top %s", label, profile.runMicros(),

@@ -123,6 +123,28 @@ public final class BenchModels {
     return OnnxModel.fromBytes(modelBytes(model, precision), sourceName(model, precision));
   }
 
+  /**
+   * The INT8 model with its first convolution (3 input channels) kept FP32, as {@code quantize
+   * --exclude <first conv>} makes it: what ONNX Runtime's per-op profile compares with, to show
+   * whether leaving the stem in FP32 would lift INT8 / FP32. Written when missing, like the others.
+   */
+  public byte[] stemFp32ModelBytes() {
+    Path file = dir.resolve("models").resolve("resnet8-int8-stemfp32.qdq.onnx");
+    try {
+      if (!Files.exists(file)) {
+        Graph fp32 = KerasModel.load(QuantkitHome.fromEnvironment().resnet8Model());
+        String stem = fp32.nodes().stream().filter(n -> n.op() instanceof Op.Conv).findFirst()
+            .orElseThrow(() -> new IllegalStateException("ResNet8 has no convolution")).name();
+        QuantPlan plan = Calibration.builder().method(CalibrationMethod.MINMAX).calibSize(CALIBRATION_IMAGES)
+            .excludeNodes(List.of(stem)).build().calibrate(fp32, Cifar10.train().limit(CALIBRATION_IMAGES), onnxBackend());
+        writeAtomically(file, OnnxModel.toBytes(Qdq.quantize(fp32, plan).graph()));
+      }
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or write benchmark model " + file, e);
+    }
+  }
+
   /** The first {@code batch} CIFAR-10 test images as NHWC float32, writing the file when missing. */
   public Tensor input(int batch) {
     Path file = inputFile(batch);
@@ -155,6 +177,7 @@ public final class BenchModels {
         Files.deleteIfExists(inputFile(b));
         input(b);
       }
+      Files.deleteIfExists(dir.resolve("models").resolve("resnet8-int8-stemfp32.qdq.onnx"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the benchmark models under " + dir, e);
     }

@@ -5,6 +5,7 @@ import com.google.common.collect.ImmutableMap;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -72,6 +73,10 @@ final class JmhInvoker {
     try (PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8)) {
       results = new Runner(b.build(), OutputFormatFactory.createFormatInstance(out, VerboseMode.NORMAL)).run();
     } catch (RunnerException e) {
+      String text = String.valueOf(e.getMessage()) + console.toString(StandardCharsets.UTF_8);
+      if (lockRefused(text)) {
+        throw lockHeld();
+      }
       return Measured.failed("JMH failed: " + e.getMessage());
     }
     List<Double> scores = new ArrayList<>();
@@ -81,8 +86,9 @@ final class JmhInvoker {
       for (BenchmarkResult br : rr.getBenchmarkResults()) {
         for (IterationResult ir : br.getIterationResults()) {
           scores.add(ir.getPrimaryResult().getScore());
-          Map<String, Result> secondary = ir.getSecondaryResults();
-          for (Map.Entry<String, Result> e : secondary.entrySet()) {
+          Map<String, Result<?>> secondary = new java.util.HashMap<>();
+          ir.getSecondaryResults().forEach(secondary::put);
+          for (Map.Entry<String, Result<?>> e : secondary.entrySet()) {
             if (e.getKey().endsWith("gc.alloc.rate.norm")) {
               allocated.add(e.getValue().getScore());
             }
@@ -94,9 +100,24 @@ final class JmhInvoker {
       }
     }
     if (scores.isEmpty()) {
-      return Measured.failed(firstError(console.toString(StandardCharsets.UTF_8)));
+      String text = console.toString(StandardCharsets.UTF_8);
+      if (lockRefused(text)) {
+        throw lockHeld();
+      }
+      return Measured.failed(firstError(text));
     }
     return new Measured(ImmutableList.copyOf(scores), ImmutableList.copyOf(allocated), ImmutableList.copyOf(cpu), Optional.empty());
+  }
+
+  /** JMH's own words when it exits for the lock (with -Djmh.ignoreLock=true it only warns and goes on). */
+  private static boolean lockRefused(String console) {
+    return console.contains("Unable to acquire the JMH lock") && console.contains("exiting");
+  }
+
+  /** Two benchmark runs on one machine measure each other: JMH refuses the second, and so would every later fork. */
+  private static BenchmarkException lockHeld() {
+    return new BenchmarkException("another JMH run holds " + Path.of(System.getProperty("java.io.tmpdir"), "jmh.lock")
+        + "; wait for it to finish (two benchmark runs at once measure each other)");
   }
 
   static Map<String, String> params(String... keyValues) {

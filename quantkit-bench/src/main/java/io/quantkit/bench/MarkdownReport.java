@@ -234,8 +234,12 @@ public final class MarkdownReport {
       line(String.format(Locale.ROOT, "## ONNX Runtime's per-op profile (ResNet8, batch %d, 1 thread, %d runs after as many warm-up runs)",
           batch, r.profile.opProfileRuns));
       line("");
-      line(String.format(Locale.ROOT, "One run: FP32 %.0f us, INT8 %.0f us (INT8 / FP32 speed %.2fx); in kernels: FP32 %.0f us, INT8 %.0f us.",
-          fp32.runMicros(), int8.runMicros(), fp32.runMicros() / int8.runMicros(), fp32.kernelMicros(), int8.kernelMicros()));
+      line(String.format(Locale.ROOT, "One run (median): FP32 %,.0f us, INT8 %,.0f us: INT8 / FP32 speed %.2fx. Summed kernel medians: "
+          + "FP32 %,.0f us, INT8 %,.0f us (%.2fx); summed fastest runs of each kernel (the undisturbed cost on a busy machine): FP32 "
+          + "%,.0f us, INT8 %,.0f us (%.2fx). Wall-clock times from ORT's profiler in the driver's process.",
+          fp32.runMicros(), int8.runMicros(), fp32.runMicros() / int8.runMicros(), fp32.kernelMicros(), int8.kernelMicros(),
+          fp32.kernelMicros() / int8.kernelMicros(), fp32.fastestKernelMicros(), int8.fastestKernelMicros(),
+          fp32.fastestKernelMicros() / int8.fastestKernelMicros()));
       line("");
       line("| op (as ORT runs it) | FP32 kernels | FP32 us/run | FP32 share | INT8 kernels | INT8 us/run | INT8 share |");
       line("|---|---|---|---|---|---|---|");
@@ -243,10 +247,42 @@ public final class MarkdownReport {
       ops.addAll(fp32.microsPerOp().keySet());
       for (String op : ops) {
         line("| " + op + " | " + cell(fp32.kernelsPerOp().get(op)) + " | " + us(fp32.microsPerOp().get(op)) + " | "
-            + share(fp32.microsPerOp().get(op), fp32.runMicros()) + " | " + cell(int8.kernelsPerOp().get(op)) + " | "
-            + us(int8.microsPerOp().get(op)) + " | " + share(int8.microsPerOp().get(op), int8.runMicros()) + " |");
+            + share(fp32.microsPerOp().get(op), fp32.kernelMicros()) + " | " + cell(int8.kernelsPerOp().get(op)) + " | "
+            + us(int8.microsPerOp().get(op)) + " | " + share(int8.microsPerOp().get(op), int8.kernelMicros()) + " |");
       }
       line("");
+      List<OrtOpProfile.Kernel> fc = fp32.convolutions();
+      List<OrtOpProfile.Kernel> qc = int8.convolutions();
+      if (fc.size() == qc.size() && !fc.isEmpty()) {
+        line("Convolution by convolution, in execution order (median us per run; fastest run in brackets):");
+        line("");
+        line("| # | FP32 node | output | FP32 us | INT8 node | output | INT8 us | INT8 / FP32 speed (median) | (fastest) |");
+        line("|---|---|---|---|---|---|---|---|---|");
+        for (int i = 0; i < fc.size(); i++) {
+          OrtOpProfile.Kernel f = fc.get(i);
+          OrtOpProfile.Kernel q = qc.get(i);
+          line(String.format(Locale.ROOT, "| %d | %s (%s) | %s | %,.0f [%,.0f] | %s (%s) | %s | %,.0f [%,.0f] | %.2fx | %.2fx |", i + 1, f.node(),
+              f.op(), f.outputShape(), f.medianMicros(), f.minMicros(), q.node(), q.op(), q.outputShape(), q.medianMicros(),
+              q.minMicros(), f.medianMicros() / q.medianMicros(), f.minMicros() / q.minMicros()));
+        }
+        line("");
+      }
+      OrtOpProfile stem = r.opProfiles.get(BenchDriver.STEM_FP32 + " batch " + batch);
+      if (stem != null) {
+        List<OrtOpProfile.Kernel> head = new ArrayList<>();
+        for (OrtOpProfile.Kernel k : stem.kernels()) {
+          if (k.op().startsWith("QLinearConv")) {
+            break;
+          }
+          head.add(k);
+        }
+        line(String.format(Locale.ROOT, "The same INT8 model with its first convolution kept FP32 (excluded from quantization): one run "
+            + "%,.0f us, kernel medians %,.0f us, fastest %,.0f us: INT8 / FP32 %.2fx by kernel medians (all-INT8: %.2fx). "
+            + "Its kernels up to the first integer convolution: %s.", stem.runMicros(), stem.kernelMicros(), stem.fastestKernelMicros(),
+            fp32.kernelMicros() / stem.kernelMicros(), fp32.kernelMicros() / int8.kernelMicros(),
+            String.join(", ", head.stream().map(k -> String.format(Locale.ROOT, "%s %,.0f us", k.op(), k.medianMicros())).toList())));
+        line("");
+      }
     }
   }
 
@@ -338,8 +374,10 @@ public final class MarkdownReport {
     return x.isPresent() && y.isPresent() ? String.format(Locale.ROOT, "%+.0f", x.get().median() - y.get().median()) : "—";
   }
 
+  /** e.g. {@code 1.73x (1.70–1.77)}: the median ratio and the range over rounds. */
   private static String ratio(Optional<Stats> s) {
-    return s.map(v -> v.format("%.2f") + "x").orElse("—");
+    return s.map(v -> v.n() == 1 ? String.format(Locale.ROOT, "%.2fx", v.median())
+        : String.format(Locale.ROOT, "%.2fx (%.2f–%.2f)", v.median(), v.min(), v.max())).orElse("—");
   }
 
   private static String fmt(Optional<Stats> s, String pattern) {

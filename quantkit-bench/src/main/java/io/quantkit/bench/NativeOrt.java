@@ -39,7 +39,9 @@ final class NativeOrt {
    * Finds node, installs {@code onnxruntime-node@1.23.2} into {@code dir} when it is not there yet
    * and checks that it loads. Returns why not when any step fails: the native baseline is optional.
    */
-  static Result<NativeOrt> setUp(Path dir) {
+  static Result<NativeOrt> setUp(Path folder) {
+    // node runs in this folder: a relative script path would be resolved twice
+    Path dir = folder.toAbsolutePath();
     Optional<String> node = firstWorking("node", "--version");
     if (node.isEmpty()) {
       return Result.failed("node is not on the PATH (install Node.js 18+ for the native ONNX Runtime baseline)");
@@ -116,10 +118,19 @@ final class NativeOrt {
   }
 
   private record Exec(int status, String stdout, String stderr) {
+    /** The error line of a failed command (Node ends its report with its version, npm with a log path). */
     String lastLine() {
       String text = (stderr.isBlank() ? stdout : stderr).strip();
+      if (text.isEmpty()) {
+        return "exit status " + status;
+      }
       String[] lines = text.split("\\R");
-      return lines.length == 0 || text.isEmpty() ? "exit status " + status : lines[lines.length - 1];
+      for (String line : lines) {
+        if (line.contains("Error") || line.contains("ERR!") || line.startsWith("ort-native-bench:")) {
+          return line.strip();
+        }
+      }
+      return lines[lines.length - 1].strip();
     }
   }
 
