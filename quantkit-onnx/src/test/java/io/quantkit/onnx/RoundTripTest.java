@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.primitives.ImmutableIntArray;
+import io.quantkit.backend.Backend;
 import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
@@ -212,8 +213,10 @@ class RoundTripTest {
   @Test
   void optimizedModelIsWrittenWhereAsked(@TempDir Path dir) throws Exception {
     Path opt = dir.resolve("opt/tiny.opt.onnx");
-    OrtBackend ort = new OrtBackend();
-    try (Runner r = ort.compile(tinyConv(), RunnerOptions.defaults(), OrtOptions.builder().optimizedModelPath(opt).build())) {
+    // through the neutral Backend interface: the ONNX Runtime settings ride along as a typed extension
+    Backend ort = Backends.named("onnx");
+    RunnerOptions options = RunnerOptions.builder().extension(OrtOptions.builder().optimizedModelPath(opt).build()).build();
+    try (Runner r = ort.compile(tinyConv(), options)) {
       assertEquals("onnx", r.backendName());
     }
     assertTrue(Files.isRegularFile(opt));
@@ -257,8 +260,8 @@ class RoundTripTest {
         .output("out")
         .build();
     Path opt = dir.resolve("qdq.opt.onnx");
-    try (Runner r = new OrtBackend().compile(g, RunnerOptions.builder().threads(1).optimization(RunnerOptions.Optimization.EXTENDED).build(),
-        OrtOptions.builder().optimizedModelPath(opt).build())) {
+    try (Runner r = new OrtBackend().compile(g, RunnerOptions.builder().threads(1).optimization(RunnerOptions.Optimization.EXTENDED)
+        .extension(OrtOptions.builder().optimizedModelPath(opt).build()).build())) {
       assertEquals(Shape.of(1, 2, 5, 5), r.run(Tensor.wrapFloats(Shape.of(1, 1, 5, 5), new float[25])).shape());
     }
     List<String> ops = ModelProto.parseFrom(readAll(opt)).getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
