@@ -76,6 +76,8 @@ public sealed interface Op {
     R quantizeLinear(QuantizeLinear op);
 
     R dequantizeLinear(DequantizeLinear op);
+
+    R sigmoid(Sigmoid op);
   }
 
   /**
@@ -174,6 +176,11 @@ public sealed interface Op {
 
     @Override
     public R dequantizeLinear(DequantizeLinear op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R sigmoid(Sigmoid op) {
       return fallback(op);
     }
   }
@@ -398,6 +405,18 @@ public sealed interface Op {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.dequantizeLinear(this);
+    }
+  }
+
+  /** Element-wise logistic function 1 / (1 + exp(-x)). */
+  record Sigmoid() implements Op {
+    public String type() {
+      return "Sigmoid";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.sigmoid(this);
     }
   }
 }

@@ -310,6 +310,12 @@ public final class ShapeInference {
       return dequantize(op.axis());
     }
 
+    @Override
+    public ValueInfo sigmoid(Op.Sigmoid op) {
+      arity(1, 1);
+      return same(type(0, FLOAT));
+    }
+
 
     private ValueInfo convolution(Op.Conv c) {
       arity(2, 3);

@@ -166,6 +166,18 @@ final class Kernels implements Op.Visitor<Kernels.Kernel> {
     });
   }
 
+  @Override
+  public Kernel sigmoid(Op.Sigmoid op) {
+    return floats((w, in, out) -> {
+      float[] x = in[0].floats();
+      float[] y = new float[x.length];
+      for (int i = 0; i < x.length; i++) {
+        y[i] = (float) (1 / (1 + Math.exp(-(double) x[i])));
+      }
+      return Value.floats(out, y);
+    });
+  }
+
   private static Value arg(Value[] in, int i) {
     return i < in.length ? in[i] : null;
   }

@@ -58,6 +58,7 @@ final class OnnxOps {
       .put("Transpose", OnnxOps::transpose)
       .put("QuantizeLinear", OnnxOps::quantize)
       .put("DequantizeLinear", OnnxOps::dequantize)
+      .put("Sigmoid", OnnxOps::sigmoid)
       .put("Constant", OnnxOps::constant)
       .put("Identity", OnnxOps::identity)
       .put("Dropout", OnnxOps::dropout)
@@ -457,6 +458,13 @@ final class OnnxOps {
     return c.addConstant(c.name + "_zero_point", zero);
   }
 
+  private static void sigmoid(OnnxImporter.Ctx c) {
+    c.attrs.allowOnly(c.opset < 6 ? Set.of("consumed_inputs") : Set.of());
+    c.requireInputs(1, 1);
+    c.expectType(0, DataType.FLOAT32);
+    c.emit(new Op.Sigmoid(), List.of(c.in(0)));
+  }
+
   /** Constant nodes become initializers named after their output. */
   private static void constant(OnnxImporter.Ctx c) {
     c.requireInputs(0, 0);
@@ -741,6 +749,11 @@ final class OnnxOps {
     @Override
     public List<NodeProto> dequantizeLinear(Op.DequantizeLinear op) {
       b.addAttribute(intAttr("axis", op.axis()));
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> sigmoid(Op.Sigmoid op) {
       return single();
     }
 

@@ -208,6 +208,9 @@ public final class OpCases {
     // per output channel (axis 0) of an OIHW weight [2,1,1,1]: scales 0.5 and 2
     c.add(of("DequantizeLinear per axis", new Op.DequantizeLinear(0), f(Shape.of(2, 1, 1, 1), 1.5f, -4f),
         i8(Shape.of(2, 1, 1, 1), 3, -2), f(Shape.of(2), 0.5f, 2f), i8(Shape.of(2), 0, 0)));
+    // 1 / (1 + exp(-x)) at 0, ln 3, -ln 3: 1/2, 3/4, 1/4; saturating to 1 and 0 far out
+    float ln3 = (float) Math.log(3);
+    c.add(of("Sigmoid", new Op.Sigmoid(), f(s5, 0.5f, 0.75f, 0.25f, 1f, 0f), f(s5, 0, ln3, -ln3, 40, -100)));
     return c.build();
   }
 }
