@@ -78,6 +78,8 @@ public sealed interface Op {
     R dequantizeLinear(DequantizeLinear op);
 
     R sigmoid(Sigmoid op);
+
+    R sum(Sum op);
   }
 
   /**
@@ -181,6 +183,11 @@ public sealed interface Op {
 
     @Override
     public R sigmoid(Sigmoid op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R sum(Sum op) {
       return fallback(op);
     }
   }
@@ -417,6 +424,18 @@ public sealed interface Op {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.sigmoid(this);
+    }
+  }
+
+  /** Element-wise sum of one or more inputs with numpy broadcasting (n-ary Add), left to right. */
+  record Sum() implements Op {
+    public String type() {
+      return "Sum";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.sum(this);
     }
   }
 }

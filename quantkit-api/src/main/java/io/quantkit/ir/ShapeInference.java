@@ -316,6 +316,24 @@ public final class ShapeInference {
       return same(type(0, FLOAT));
     }
 
+    @Override
+    public ValueInfo sum(Op.Sum op) {
+      if (ins.length == 0) {
+        throw fail("has no inputs");
+      }
+      for (int i = 0; i < ins.length; i++) {
+        if (!present(i)) {
+          throw fail("input " + i + " is empty");
+        }
+      }
+      DataType t = sameType(FLOAT);
+      Shape s = shape(0);
+      for (int i = 1; i < ins.length; i++) {
+        s = broadcast(s, shape(i), where());
+      }
+      return out(t, s);
+    }
+
 
     private ValueInfo convolution(Op.Conv c) {
       arity(2, 3);

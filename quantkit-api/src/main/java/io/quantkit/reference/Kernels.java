@@ -1,6 +1,7 @@
 package io.quantkit.reference;
 
 import io.quantkit.ir.Op;
+import io.quantkit.ir.ShapeInference;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
 import java.util.ArrayList;
@@ -175,6 +176,21 @@ final class Kernels implements Op.Visitor<Kernels.Kernel> {
         y[i] = (float) (1 / (1 + Math.exp(-(double) x[i])));
       }
       return Value.floats(out, y);
+    });
+  }
+
+  /** Left to right, ((a + b) + c) + ..., each step broadcast to the shapes seen so far. */
+  @Override
+  public Kernel sum(Op.Sum op) {
+    return floats((w, in, out) -> {
+      float[] acc = in[0].floats();
+      Shape accShape = in[0].shape;
+      for (int i = 1; i < in.length; i++) {
+        Shape next = ShapeInference.broadcast(accShape, in[i].shape);
+        acc = Elementwise.binary(acc, accShape, in[i].floats(), in[i].shape, next, true);
+        accShape = next;
+      }
+      return Value.floats(out, in.length == 1 ? acc.clone() : acc);
     });
   }
 

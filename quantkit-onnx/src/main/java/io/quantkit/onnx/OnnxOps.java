@@ -59,6 +59,7 @@ final class OnnxOps {
       .put("QuantizeLinear", OnnxOps::quantize)
       .put("DequantizeLinear", OnnxOps::dequantize)
       .put("Sigmoid", OnnxOps::sigmoid)
+      .put("Sum", OnnxOps::sum)
       .put("Constant", OnnxOps::constant)
       .put("Identity", OnnxOps::identity)
       .put("Dropout", OnnxOps::dropout)
@@ -465,6 +466,21 @@ final class OnnxOps {
     c.emit(new Op.Sigmoid(), List.of(c.in(0)));
   }
 
+  /** Opsets 6-7 require equal shapes, which numpy broadcasting also accepts; 8+ broadcast. */
+  private static void sum(OnnxImporter.Ctx c) {
+    c.attrs.allowOnly(c.opset < 6 ? Set.of("consumed_inputs") : Set.of());
+    if (c.inputs.isEmpty()) {
+      throw c.malformed("has no inputs");
+    }
+    for (int i = 0; i < c.inputs.size(); i++) {
+      if (c.in(i).isEmpty()) {
+        throw c.malformed("input " + i + " is empty");
+      }
+      c.expectType(i, DataType.FLOAT32);
+    }
+    c.emit(new Op.Sum(), c.inputs);
+  }
+
   /** Constant nodes become initializers named after their output. */
   private static void constant(OnnxImporter.Ctx c) {
     c.requireInputs(0, 0);
@@ -754,6 +770,11 @@ final class OnnxOps {
 
     @Override
     public List<NodeProto> sigmoid(Op.Sigmoid op) {
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> sum(Op.Sum op) {
       return single();
     }
 

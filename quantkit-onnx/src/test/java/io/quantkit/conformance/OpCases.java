@@ -211,6 +211,10 @@ public final class OpCases {
     // 1 / (1 + exp(-x)) at 0, ln 3, -ln 3: 1/2, 3/4, 1/4; saturating to 1 and 0 far out
     float ln3 = (float) Math.log(3);
     c.add(of("Sigmoid", new Op.Sigmoid(), f(s5, 0.5f, 0.75f, 0.25f, 1f, 0f), f(s5, 0, ln3, -ln3, 40, -100)));
+    // [1, 2]' + [10, 20, 30] + [100, 200, 300] broadcast to [2, 3]
+    c.add(of("Sum of three, broadcast", new Op.Sum(), f(Shape.of(2, 3), 111, 221, 331, 112, 222, 332), true,
+        f(Shape.of(2, 1), 1, 2), f(Shape.of(1, 3), 10, 20, 30), f(Shape.of(3), 100, 200, 300)));
+    c.add(of("Sum of one", new Op.Sum(), f(Shape.of(2), 5, -6), f(Shape.of(2), 5, -6)));
     return c.build();
   }
 }
