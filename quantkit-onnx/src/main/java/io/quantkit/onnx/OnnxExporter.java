@@ -53,8 +53,11 @@ final class OnnxExporter {
     for (Map.Entry<String, Tensor> e : graph.initializers().entrySet()) {
       out.addInitializer(TensorCodec.encode(e.getKey(), e.getValue()));
     }
+    int opset = options.opset();
     for (Node n : graph.nodes()) {
-      out.addAllNode(n.op().accept(new OnnxOps.Export(n, this::constant)));
+      OnnxOps.Export export = new OnnxOps.Export(n, this::constant);
+      out.addAllNode(n.op().accept(export));
+      opset = Math.max(opset, export.since());
     }
     Map<String, ValueInfo> inferred = ShapeInference.infer(graph);
     for (String o : graph.outputs()) {
@@ -62,8 +65,8 @@ final class OnnxExporter {
       out.addOutput(valueInfo(o, vi.type(), vi.shape(), false));
     }
     ModelProto.Builder m = ModelProto.newBuilder()
-        .setIrVersion(options.irVersion())
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(options.opset()))
+        .setIrVersion(ExportOptions.irVersionFor(opset))
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
         .setProducerName(options.producerName())
         .setProducerVersion(options.producerVersion())
         .setGraph(out);

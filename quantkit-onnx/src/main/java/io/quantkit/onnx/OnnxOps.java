@@ -625,12 +625,19 @@ final class OnnxOps {
     private final Constants constants;
     private final NodeProto.Builder b;
     private List<String> inputs;
+    /** The oldest default-domain opset that has the form written; raised by ops newer than 13. */
+    private int since = 1;
 
     Export(Node n, Constants constants) {
       this.n = n;
       this.constants = constants;
       this.b = NodeProto.newBuilder().setName(n.name()).setOpType(n.op().type()).addAllOutput(n.outputs());
       this.inputs = new ArrayList<>(n.inputs());
+    }
+
+    /** After visiting: the oldest opset that defines the node(s) written (the exporter's opset is at least this). */
+    int since() {
+      return since;
     }
 
     /** The node with its inputs, trailing omitted optional inputs dropped. */
