@@ -80,6 +80,8 @@ public sealed interface Op {
     R sigmoid(Sigmoid op);
 
     R sum(Sum op);
+
+    R hardSwish(HardSwish op);
   }
 
   /**
@@ -188,6 +190,11 @@ public sealed interface Op {
 
     @Override
     public R sum(Sum op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R hardSwish(HardSwish op) {
       return fallback(op);
     }
   }
@@ -436,6 +443,18 @@ public sealed interface Op {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.sum(this);
+    }
+  }
+
+  /** Element-wise x * max(0, min(1, x / 6 + 1/2)) (ONNX opset 14, MobileNetV3's activation). */
+  record HardSwish() implements Op {
+    public String type() {
+      return "HardSwish";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.hardSwish(this);
     }
   }
 }

@@ -317,6 +317,12 @@ public final class ShapeInference {
     }
 
     @Override
+    public ValueInfo hardSwish(Op.HardSwish op) {
+      arity(1, 1);
+      return same(type(0, FLOAT));
+    }
+
+    @Override
     public ValueInfo sum(Op.Sum op) {
       if (ins.length == 0) {
         throw fail("has no inputs");

@@ -194,6 +194,19 @@ final class Kernels implements Op.Visitor<Kernels.Kernel> {
     });
   }
 
+  /** x * HardSigmoid(x) with ONNX's alpha 1/6 and beta 0.5, in float as ONNX Runtime computes it. */
+  @Override
+  public Kernel hardSwish(Op.HardSwish op) {
+    return floats((w, in, out) -> {
+      float[] x = in[0].floats();
+      float[] y = new float[x.length];
+      for (int i = 0; i < x.length; i++) {
+        y[i] = x[i] * Math.max(0f, Math.min(1f, x[i] * (1f / 6) + 0.5f));
+      }
+      return Value.floats(out, y);
+    });
+  }
+
   private static Value arg(Value[] in, int i) {
     return i < in.length ? in[i] : null;
   }

@@ -60,6 +60,7 @@ final class OnnxOps {
       .put("DequantizeLinear", OnnxOps::dequantize)
       .put("Sigmoid", OnnxOps::sigmoid)
       .put("Sum", OnnxOps::sum)
+      .put("HardSwish", OnnxOps::hardSwish)
       .put("Constant", OnnxOps::constant)
       .put("Identity", OnnxOps::identity)
       .put("Dropout", OnnxOps::dropout)
@@ -481,6 +482,16 @@ final class OnnxOps {
     c.emit(new Op.Sum(), c.inputs);
   }
 
+  private static void hardSwish(OnnxImporter.Ctx c) {
+    if (c.opset < 14) {
+      throw c.malformed("HardSwish exists from opset 14; the model imports opset " + c.opset);
+    }
+    c.attrs.allowOnly(Set.of());
+    c.requireInputs(1, 1);
+    c.expectType(0, DataType.FLOAT32);
+    c.emit(new Op.HardSwish(), List.of(c.in(0)));
+  }
+
   /** Constant nodes become initializers named after their output. */
   private static void constant(OnnxImporter.Ctx c) {
     c.requireInputs(0, 0);
@@ -782,6 +793,12 @@ final class OnnxOps {
 
     @Override
     public List<NodeProto> sum(Op.Sum op) {
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> hardSwish(Op.HardSwish op) {
+      since = 14;
       return single();
     }
 

@@ -215,6 +215,9 @@ public final class OpCases {
     c.add(of("Sum of three, broadcast", new Op.Sum(), f(Shape.of(2, 3), 111, 221, 331, 112, 222, 332), true,
         f(Shape.of(2, 1), 1, 2), f(Shape.of(1, 3), 10, 20, 30), f(Shape.of(3), 100, 200, 300)));
     c.add(of("Sum of one", new Op.Sum(), f(Shape.of(2), 5, -6), f(Shape.of(2), 5, -6)));
+    // x * clamp(x / 6 + 1/2, 0, 1): -4 and -3 give 0; -1 * 1/3; 1.5 * 3/4 = 1.125; 3 and 5 pass through
+    Shape s7 = Shape.of(7);
+    c.add(of("HardSwish", new Op.HardSwish(), f(s7, 0, 0, -1f / 3, 0, 1.125f, 3, 5), f(s7, -4, -3, -1, 0, 1.5f, 3, 5)));
     return c.build();
   }
 }

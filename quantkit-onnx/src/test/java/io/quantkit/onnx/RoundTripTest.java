@@ -115,6 +115,18 @@ class RoundTripTest {
     assertEquals(Op.classes(), seen);
   }
 
+  /** HardSwish exists from opset 14: a graph using it is written at 14 (IR 7), others stay at 13. */
+  @Test
+  void anOpFromANewerOpsetRaisesTheModelsOpset() throws Exception {
+    Graph g = Graph.builder("hs").input(new ValueInfo("x", DataType.FLOAT32, Shape.of(1, 2)))
+        .node(Node.of("hs", new Op.HardSwish(), List.of("x"), List.of("y"))).output("y").build();
+    ModelProto m = ModelProto.parseFrom(OnnxModel.toBytes(g));
+    assertEquals(14, m.getOpsetImport(0).getVersion());
+    assertEquals(7, m.getIrVersion());
+    assertEquals("14", OnnxModel.fromBytes(m.toByteArray(), "hs").metadata().get("onnx.opset"));
+    assertEquals(13, ModelProto.parseFrom(OnnxModel.toBytes(tinyConv())).getOpsetImport(0).getVersion());
+  }
+
   @Test
   void exportWritesOpset13FormsAndOutputShapes() throws Exception {
     ModelProto m = ModelProto.parseFrom(OnnxModel.toBytes(everyOp()));
