@@ -82,6 +82,8 @@ public sealed interface Op {
     R sum(Sum op);
 
     R hardSwish(HardSwish op);
+
+    R lrn(Lrn op);
   }
 
   /**
@@ -195,6 +197,11 @@ public sealed interface Op {
 
     @Override
     public R hardSwish(HardSwish op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R lrn(Lrn op) {
       return fallback(op);
     }
   }
@@ -455,6 +462,25 @@ public sealed interface Op {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.hardSwish(this);
+    }
+  }
+
+  /**
+   * Local response normalization across channels (ONNX LRN): y = x / (bias + alpha / size *
+   * sum of x^2 over channels c - floor((size-1)/2) .. c + ceil((size-1)/2))^beta. Input [N, C, ...].
+   */
+  record Lrn(float alpha, float beta, float bias, int size) implements Op {
+    public Lrn {
+      Preconditions.checkArgument(size >= 1, "LRN size must be >= 1, got %s", size);
+    }
+
+    public String type() {
+      return "LRN";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.lrn(this);
     }
   }
 }

@@ -323,6 +323,16 @@ public final class ShapeInference {
     }
 
     @Override
+    public ValueInfo lrn(Op.Lrn op) {
+      arity(1, 1);
+      DataType t = type(0, FLOAT);
+      if (shape(0).rank() < 2) {
+        throw fail("input " + shape(0) + " needs rank >= 2 ([N, C, ...])");
+      }
+      return out(t, shape(0));
+    }
+
+    @Override
     public ValueInfo sum(Op.Sum op) {
       if (ins.length == 0) {
         throw fail("has no inputs");

@@ -207,6 +207,37 @@ final class Kernels implements Op.Visitor<Kernels.Kernel> {
     });
   }
 
+  /** Squares summed in double over the channel window, one (image, position) column at a time. */
+  @Override
+  public Kernel lrn(Op.Lrn op) {
+    return floats((w, in, out) -> {
+      float[] x = in[0].floats();
+      Shape s = in[0].shape;
+      int n = s.dim(0);
+      int c = s.dim(1);
+      int inner = s.size(2, s.rank());
+      int before = (op.size() - 1) / 2;
+      int after = op.size() - 1 - before;
+      double scale = (double) op.alpha() / op.size();
+      float[] y = new float[x.length];
+      w.forEach(n, (worker, image) -> {
+        int base = image * c * inner;
+        for (int p = 0; p < inner; p++) {
+          for (int ch = 0; ch < c; ch++) {
+            double squares = 0;
+            for (int k = Math.max(0, ch - before); k <= Math.min(c - 1, ch + after); k++) {
+              double v = x[base + k * inner + p];
+              squares += v * v;
+            }
+            int i = base + ch * inner + p;
+            y[i] = (float) (x[i] / Math.pow(op.bias() + scale * squares, op.beta()));
+          }
+        }
+      });
+      return Value.floats(out, y);
+    });
+  }
+
   private static Value arg(Value[] in, int i) {
     return i < in.length ? in[i] : null;
   }

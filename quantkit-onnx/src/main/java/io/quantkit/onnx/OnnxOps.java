@@ -61,6 +61,7 @@ final class OnnxOps {
       .put("Sigmoid", OnnxOps::sigmoid)
       .put("Sum", OnnxOps::sum)
       .put("HardSwish", OnnxOps::hardSwish)
+      .put("LRN", OnnxOps::lrn)
       .put("Constant", OnnxOps::constant)
       .put("Identity", OnnxOps::identity)
       .put("Dropout", OnnxOps::dropout)
@@ -492,6 +493,21 @@ final class OnnxOps {
     c.emit(new Op.HardSwish(), List.of(c.in(0)));
   }
 
+  private static void lrn(OnnxImporter.Ctx c) {
+    c.attrs.allowOnly(Set.of("alpha", "beta", "bias", "size"));
+    c.requireInputs(1, 1);
+    c.expectType(0, DataType.FLOAT32);
+    if (!c.attrs.has("size")) {
+      throw c.malformed("size is required");
+    }
+    int size = c.attrs.getIntExact("size", 0);
+    if (size < 1) {
+      throw c.malformed("size " + size + " must be >= 1");
+    }
+    c.emit(new Op.Lrn(c.attrs.getFloat("alpha", 1e-4f), c.attrs.getFloat("beta", 0.75f), c.attrs.getFloat("bias", 1f), size),
+        List.of(c.in(0)));
+  }
+
   /** Constant nodes become initializers named after their output. */
   private static void constant(OnnxImporter.Ctx c) {
     c.requireInputs(0, 0);
@@ -799,6 +815,15 @@ final class OnnxOps {
     @Override
     public List<NodeProto> hardSwish(Op.HardSwish op) {
       since = 14;
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> lrn(Op.Lrn op) {
+      b.addAttribute(floatAttr("alpha", op.alpha()));
+      b.addAttribute(floatAttr("beta", op.beta()));
+      b.addAttribute(floatAttr("bias", op.bias()));
+      b.addAttribute(intAttr("size", op.size()));
       return single();
     }
 

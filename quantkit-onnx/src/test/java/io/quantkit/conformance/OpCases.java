@@ -218,6 +218,13 @@ public final class OpCases {
     // x * clamp(x / 6 + 1/2, 0, 1): -4 and -3 give 0; -1 * 1/3; 1.5 * 3/4 = 1.125; 3 and 5 pass through
     Shape s7 = Shape.of(7);
     c.add(of("HardSwish", new Op.HardSwish(), f(s7, 0, 0, -1f / 3, 0, 1.125f, 3, 5), f(s7, -4, -3, -1, 0, 1.5f, 3, 5)));
+    // channels [1, 2, 3], size 3, alpha 3 (alpha / size = 1), beta 1, bias 1: windows {0,1}, {0,1,2}, {1,2}
+    // give squares 5, 14, 13: y = 1/6, 2/15, 3/14
+    Tensor rgb = f(Shape.of(1, 3, 1, 1), 1, 2, 3);
+    c.add(of("LRN size 3", new Op.Lrn(3f, 1f, 1f, 3), f(Shape.of(1, 3, 1, 1), 1f / 6, 2f / 15, 3f / 14), rgb));
+    // beta 0.5, bias 2: x / sqrt(2 + squares) = 1/sqrt(7), 2/4, 3/sqrt(15)
+    c.add(of("LRN beta 0.5 bias 2", new Op.Lrn(3f, 0.5f, 2f, 3),
+        f(Shape.of(1, 3, 1, 1), (float) (1 / Math.sqrt(7)), 0.5f, (float) (3 / Math.sqrt(15))), rgb));
     return c.build();
   }
 }
