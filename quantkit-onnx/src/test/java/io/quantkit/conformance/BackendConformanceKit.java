@@ -77,7 +77,8 @@ import org.junit.jupiter.api.TestFactory;
  * <ul>
  *   <li><b>Hand-computed op cases</b> ({@link OpCases}): one or more per IR op, outputs worked out
  *       by hand; floats within {@link #opTolerance()}, integers exactly. Ops the backend does not
- *       run are declared in {@link #expectedUnsupportedOps()}; for those {@link Backend#check}
+ *       run are declared in {@link #expectedUnsupportedOps()}, single cases it refuses (an
+ *       attribute value its kernel lacks) in {@link #expectedUnsupportedOpCases()}; for those {@link Backend#check}
  *       must report the node and {@link Backend#compile} must throw {@link UnsupportedOpException}.
  *       The kit also checks that {@link OpCases} covers every op of the IR.
  *   <li><b>Capabilities</b>: {@link Backend#capabilities()} claims exactly the ops not declared
@@ -103,7 +104,8 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>Hooks (override as needed; keep the defaults where the backend meets them): {@link
  * #backend()}, {@link #runnerOptions()}, {@link #opTolerance()}, {@link #onnxCaseTolerance()},
- * {@link #expectedUnsupportedOps()}, {@link #expectedUnsupportedOnnxCases()}, {@link
+ * {@link #expectedUnsupportedOps()}, {@link #expectedUnsupportedOpCases()}, {@link
+ * #expectedUnsupportedOnnxCases()}, {@link
  * #resNet8MaxAbsDiff()}, {@link #qdqMinAgreement()}. The class name, these hooks and their
  * defaults are a stable contract for backend modules.
  */
@@ -160,6 +162,15 @@ public abstract class BackendConformanceKit {
   }
 
   /**
+   * Names of hand-computed {@link OpCases} the backend refuses although it runs the op in general
+   * (an attribute value or rank its kernel does not take); default none. As for unsupported ops,
+   * {@link Backend#check} must report them and {@link Backend#compile} refuse them.
+   */
+  protected Set<String> expectedUnsupportedOpCases() {
+    return Set.of();
+  }
+
+  /**
    * Names of the ONNX backend test cases the backend cannot run, import refusals included;
    * default {@link #IMPORTER_UNSUPPORTED_ONNX_CASES} (the backend runs every case the importer reads).
    */
@@ -200,10 +211,10 @@ public abstract class BackendConformanceKit {
 
   private void runOpCase(OpCases.OpCase c) {
     Backend backend = backend();
-    boolean unsupported = expectedUnsupportedOps().contains(c.op().getClass());
+    boolean unsupported = expectedUnsupportedOps().contains(c.op().getClass()) || expectedUnsupportedOpCases().contains(c.name());
     List<UnsupportedNode> problems = backend.check(c.graph());
     if (unsupported) {
-      assertFalse(problems.isEmpty(), backend.name() + ".check() does not report " + c.op().type() + ", declared unsupported");
+      assertFalse(problems.isEmpty(), backend.name() + ".check() does not report case '" + c + "', declared unsupported");
       assertThrows(UnsupportedOpException.class, () -> backend.compile(c.graph(), runnerOptions()).close());
       return;
     }

@@ -225,6 +225,12 @@ public final class OpCases {
     // beta 0.5, bias 2: x / sqrt(2 + squares) = 1/sqrt(7), 2/4, 3/sqrt(15)
     c.add(of("LRN beta 0.5 bias 2", new Op.Lrn(3f, 0.5f, 2f, 3),
         f(Shape.of(1, 3, 1, 1), (float) (1 / Math.sqrt(7)), 0.5f, (float) (3 / Math.sqrt(15))), rgb));
+    // size 2 (alpha 2, so alpha / size = 1): windows {0,1}, {1,2}, {2} (ONNX puts the odd extra channel
+    // after): squares 5, 13, 9, y = 1/6, 2/14, 3/10. ONNX Runtime's kernel refuses even sizes.
+    c.add(of("LRN even size", new Op.Lrn(2f, 1f, 1f, 2), f(Shape.of(1, 3, 1, 1), 1f / 6, 2f / 14, 3f / 10), rgb));
+    // rank 3 [N, C, L]: the same arithmetic as "LRN size 3"; ONNX Runtime's kernel takes 4-D input only
+    c.add(of("LRN rank 3", new Op.Lrn(3f, 1f, 1f, 3), f(Shape.of(1, 3, 1), 1f / 6, 2f / 15, 3f / 14),
+        f(Shape.of(1, 3, 1), 1, 2, 3)));
     return c.build();
   }
 }

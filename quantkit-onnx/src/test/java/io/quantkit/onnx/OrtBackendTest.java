@@ -90,4 +90,24 @@ class OrtBackendTest {
       assertArrayEquals(new long[] {15, -24}, out.get("nk").toLongArray());
     }
   }
+
+  /** check() names what ONNX Runtime's kernels refuse before compile() would fail inside ONNX Runtime. */
+  @Test
+  void checkReportsKernelLimitsWithReasons() {
+    Graph g = Graph.builder("lrn")
+        .input(new ValueInfo("x", DataType.FLOAT32, Shape.of(1, 4, 2)))
+        .node(Node.of("even", new Op.Lrn(1f, 0.75f, 1f, 2), List.of("x"), List.of("a")))
+        .node(Node.of("rank3", new Op.Lrn(1f, 0.75f, 1f, 3), List.of("a"), List.of("y")))
+        .output("y")
+        .build();
+    List<io.quantkit.backend.UnsupportedNode> problems = Backends.named("onnx").check(g);
+    assertEquals(List.of("even", "rank3"), problems.stream().map(io.quantkit.backend.UnsupportedNode::nodeName).toList());
+    assertEquals("ONNX Runtime's CPU kernel needs an odd LRN size, got 2", problems.get(0).reason());
+    assertEquals("ONNX Runtime's CPU kernel runs LRN on 4-D [N, C, H, W] input only, got [1, 4, 2]", problems.get(1).reason());
+    io.quantkit.UnsupportedOpsException e = assertThrows(io.quantkit.UnsupportedOpsException.class,
+        () -> Backends.named("onnx").compile(g));
+    assertEquals(problems, e.nodes());
+    assertTrue(e.getMessage().startsWith("backend 'onnx' cannot run graph 'lrn': 2 unsupported nodes of 1 op type: LRN x2"),
+        e.getMessage());
+  }
 }
