@@ -29,14 +29,14 @@ import java.util.Set;
  *       Q/DQ, INT8 weight + DQ, INT32 bias + DQ. Conv's output is always quantized (QLinearConv
  *       needs it); Gemm/MatMul's only when a consumer reads it quantized (QGemm and
  *       MatMulIntegerToFloat can output FP32, so logits feeding a FP32 Softmax stay exact).
- *   <li>ELEMENTWISE — Add, Mul, Concat, AveragePool, GlobalAveragePool, MatMul of two
+ *   <li>ELEMENTWISE — Add, Mul, Concat, AveragePool, GlobalAveragePool, Sigmoid, MatMul of two
  *       activations, and ReLU/Clip that could not be folded but follow a quantized op: every
  *       input and the output quantized, the output with its own calibrated range.
  *   <li>PASSTHROUGH — MaxPool, Flatten, Reshape, Transpose: quantized when their input is
  *       quantized anyway or a quantized op reads their output; the output then shares the
  *       input's scale and zero point, so ONNX Runtime drops the Q/DQ pair and moves bytes.
- *   <li>FLOAT — everything else (Softmax by design, BatchNorm that could not be folded,
- *       unsupported ops, excluded nodes).
+ *   <li>FLOAT — everything else (Softmax by design, BatchNorm that could not be folded, ops
+ *       without an ONNX Runtime integer kernel such as Sum, LRN and HardSwish, excluded nodes).
  * </ul>
  */
 final class QdqPlacement {
@@ -292,6 +292,12 @@ final class QdqPlacement {
 
     @Override
     public BaseRole globalAveragePool(Op.GlobalAveragePool op) {
+      return BaseRole.of(Role.ELEMENTWISE);
+    }
+
+    /** ONNX Runtime runs DequantizeLinear -> Sigmoid -> QuantizeLinear as QLinearSigmoid (a 256-entry table). */
+    @Override
+    public BaseRole sigmoid(Op.Sigmoid op) {
       return BaseRole.of(Role.ELEMENTWISE);
     }
 
