@@ -195,13 +195,17 @@ public final class BenchDriver {
   }
 
   private void runJvm(BenchResults results, Key key, int round, String step) {
+    runJvm(results, key, round, step, options.profile().timing);
+  }
+
+  private void runJvm(BenchResults results, Key key, int round, String step, Profile.Timing timing) {
     Class<?> bench = key.path() == Path.RAW ? OrtRawBenchmark.class : RunnerBenchmark.class;
     Map<String, String> params = new LinkedHashMap<>(JmhInvoker.params("model", key.model(), "precision", key.precision(),
         "batch", Integer.toString(key.batch()), "threads", Integer.toString(key.threads()), "spin", Boolean.toString(key.spin())));
     if (key.path() == Path.RUNNER) {
       params.put("backend", key.backend());
     }
-    JmhInvoker.Measured m = jmh.run(bench, "run", params, options.profile().timing, true);
+    JmhInvoker.Measured m = jmh.run(bench, "run", params, timing, true);
     if (m.ok()) {
       results.samples.add(new Sample(key, round, m.scores(), m.allocatedBytesPerOp(), m.cpuMicrosPerOp()));
       String alloc = m.allocatedBytesPerOp().isEmpty() ? ""
@@ -237,7 +241,8 @@ public final class BenchDriver {
         Key runner = new Key(Path.RUNNER, OrtBackend.NAME, "probe", "fp32", batch, 1, false);
         List<Path> paths = round % 2 == 0 ? List.of(Path.RAW, Path.RUNNER) : List.of(Path.RUNNER, Path.RAW);
         for (Path path : paths) {
-          runJvm(results, runner.on(path), round, "[probe " + (round + 1) + "/" + options.profile().rounds + "]");
+          runJvm(results, runner.on(path), round, "[probe " + (round + 1) + "/" + options.profile().rounds + "]",
+              options.profile().probeTiming);
         }
       }
     }

@@ -205,6 +205,10 @@ public final class MarkdownReport {
     }
     line("## quantkit's own cost per call (probe model: Flatten -> Gemm 3072x10 -> Softmax, ResNet8's input and output, 1 thread)");
     line("");
+    Profile.Timing pt = r.profile.probeTiming;
+    line(String.format(Locale.ROOT, "%d x %d ms warm-up + %d x %d ms measured per fork.", pt.warmupIterations(), pt.warmupMillis(),
+        pt.iterations(), pt.iterationMillis()));
+    line("");
     line("| batch | ORT-Java raw us/call (wall) | quantkit (wall) | quantkit − raw (wall) | raw CPU us/call | quantkit CPU us/call "
         + "| quantkit − raw (CPU) | raw B/call | quantkit B/call | quantkit − raw B/call | output float[] B |");
     line("|---|---|---|---|---|---|---|---|---|---|---|");

@@ -12,10 +12,11 @@ import java.util.Locale;
  */
 public enum Profile {
   SHORT(2, new Timing(2, 500, 3, 500), List.of(new Threads(1, false), new Threads(2, defaultSpin())),
-      List.of(32), new Threads(2, defaultSpin()), false, List.of("minmax", "entropy"), 1, new Timing(1, 1000, 3, 1000), 30),
+      List.of(32), new Threads(2, defaultSpin()), false, new Timing(4, 500, 3, 500), List.of("minmax", "entropy"), 1,
+      new Timing(1, 1000, 3, 1000), 30),
   FULL(3, new Timing(3, 1000, 5, 1000), List.of(new Threads(1, false), new Threads(2, false), new Threads(2, true)),
-      List.of(1, 32), new Threads(2, defaultSpin()), true, List.of("minmax", "percentile", "entropy", "mse"), 2,
-      new Timing(2, 2000, 5, 2000), 200);
+      List.of(1, 32), new Threads(2, defaultSpin()), true, new Timing(5, 1000, 5, 1000), List.of("minmax", "percentile", "entropy", "mse"),
+      2, new Timing(2, 2000, 5, 2000), 200);
 
   /** JMH iteration counts and lengths (the native script uses the same). */
   public record Timing(int warmupIterations, int warmupMillis, int iterations, int iterationMillis) {}
@@ -36,6 +37,12 @@ public enum Profile {
   public final Threads otherBackendThreads;
   /** Whether other backends run in every round or only once. */
   public final boolean otherBackendsEveryRound;
+  /**
+   * The probe model's timing: its calls take microseconds, and quantkit's few microseconds of Java
+   * only reach C2-compiled code after some 100,000 calls (longer when the compiler thread competes
+   * for the CPU), so it warms up longer than the ResNet8 runs.
+   */
+  public final Timing probeTiming;
   public final ImmutableList<String> calibrationMethods;
   public final int calibrationRounds;
   public final Timing calibrationTiming;
@@ -43,14 +50,15 @@ public enum Profile {
   public final int opProfileRuns;
 
   Profile(int rounds, Timing timing, List<Threads> threads, List<Integer> otherBackendBatches, Threads otherBackendThreads,
-      boolean otherBackendsEveryRound, List<String> calibrationMethods, int calibrationRounds, Timing calibrationTiming,
-      int opProfileRuns) {
+      boolean otherBackendsEveryRound, Timing probeTiming, List<String> calibrationMethods, int calibrationRounds,
+      Timing calibrationTiming, int opProfileRuns) {
     this.rounds = rounds;
     this.timing = timing;
     this.threads = ImmutableList.copyOf(threads);
     this.otherBackendBatches = ImmutableList.copyOf(otherBackendBatches);
     this.otherBackendThreads = otherBackendThreads;
     this.otherBackendsEveryRound = otherBackendsEveryRound;
+    this.probeTiming = probeTiming;
     this.calibrationMethods = ImmutableList.copyOf(calibrationMethods);
     this.calibrationRounds = calibrationRounds;
     this.calibrationTiming = calibrationTiming;
