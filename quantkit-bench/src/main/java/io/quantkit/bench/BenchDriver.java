@@ -31,6 +31,9 @@ import java.util.function.Consumer;
  * <p>Then: the same for every other backend the SPI finds (quantkit's path only: there is no raw
  * call to compare with), the probe model that shows quantkit's per-call cost, ONNX Runtime's per-op
  * profile at batch 32, and the calibration cost. JMH measures every JVM figure (one fork each).
+ *
+ * <p>One run at a time per machine: JMH holds a lock file for the whole of a run (a second run
+ * fails with {@link BenchmarkException}), and two runs would measure each other anyway.
  */
 public final class BenchDriver {
   /** Parts of a run. */

@@ -49,6 +49,9 @@ import java.util.Random;
  * <p>Benchmarks find the folder through the system property {@value #DIR_PROPERTY} (default
  * {@code out/bench}, under the working directory) and create what is missing; the driver
  * recreates everything at the start of a run so a cache never outlives the code that wrote it.
+ *
+ * <p>Instances are immutable; files are written through a temp file and an atomic move, so readers
+ * (JMH forks, node) never see half a model.
  */
 public final class BenchModels {
   public static final String DIR_PROPERTY = "quantkit.bench.dir";

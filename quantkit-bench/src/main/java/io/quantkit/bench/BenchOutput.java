@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * Writes a run as {@code bench-<profile>.md} (the report) and {@code bench-<profile>.json} (every
- * sample, for whoever wants other statistics), each through a temp file and a move.
+ * sample, for whoever wants other statistics), each through a temp file and a move. Stateless.
  */
 public final class BenchOutput {
   private BenchOutput() {}

@@ -9,7 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
-/** Everything one driver run measured, sample by sample, with where and when. */
+/**
+ * Everything one driver run measured, sample by sample, with where and when. Filled by one driver
+ * thread, then read; not thread-safe.
+ */
 public final class BenchResults {
   /** Which code path a figure measures. */
   public enum Path {

@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * The Markdown page of one driver run: where and when, then one table per question (overhead, JVM vs
  * native, INT8 vs FP32, threads and spinning, per-call cost, per-op profile, calibration cost).
- * Every figure is a median with its range; every ratio is taken within a round first.
+ * Every figure is a median with its range; every ratio is taken within a round first. Stateless
+ * entry point ({@link #render}).
  */
 public final class MarkdownReport {
   private final BenchResults r;

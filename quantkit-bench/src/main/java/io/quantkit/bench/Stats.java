@@ -9,6 +9,7 @@ import java.util.Locale;
  * The median of a set of measurements and its spread. Benchmarks report medians because one slow
  * phase of a shared machine should not move the figure; the error bar is the whole range (min..max)
  * of the samples, which with a handful of interleaved rounds says more than a standard error would.
+ * Immutable.
  */
 public record Stats(double median, double min, double max, int n) {
 
