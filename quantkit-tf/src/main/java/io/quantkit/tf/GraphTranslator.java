@@ -733,7 +733,22 @@ final class GraphTranslator {
     if (sorted && unknown <= 1) {
       return reshapeTo(v.stored, dims);
     }
+    if (v.type == DataType.UINT8 || v.type == DataType.INT8) {
+      // oneDNN's transpose takes only floats here: for 8-bit (or 32-bit integer) data TensorFlow logs
+      // an error line to the process's stderr and falls back. Floats hold 8-bit values exactly. The
+      // PlaceholderWithDefault ops keep Grappler from moving the transpose to the 8-bit side of a cast.
+      Output<?> wide = keep(b.op("Cast", name("widen")).in(v.stored).attr("DstT", org.tensorflow.proto.DataType.DT_FLOAT)
+          .build());
+      Output<?> moved = keep(b.op("Transpose", name("transpose")).in(wide).in(b.ints(name("perm"), t)).build());
+      return b.op("Cast", name("narrow")).in(moved).attr("DstT", TfTensors.graphType(v.type)).build();
+    }
     return b.op("Transpose", name("transpose")).in(v.stored).in(b.ints(name("perm"), t)).build();
+  }
+
+  /** An identity Grappler does not see through (it could be fed), to pin an op's data type. */
+  private Output<?> keep(Output<?> x) {
+    return b.op("PlaceholderWithDefault", name("keep")).in(x).attr("dtype", x.dataType())
+        .attr("shape", org.tensorflow.ndarray.Shape.unknown()).build();
   }
 
   private Output<?> materializeIfConstant(TfValue v) {
