@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** --model: a Keras .h5 or an .onnx file; the MLPerf Tiny ResNet8 in QUANTKIT_HOME by default. */
 final class ModelOptions {
-  @Option(names = "--model", paramLabel = "FILE", description = "Keras .h5 or .onnx model (default: ResNet8 in QUANTKIT_HOME).")
+  @Option(names = "--model", paramLabel = "FILE",
+      description = "Keras .h5 or .onnx model, or a TensorFlow SavedModel directory for eval/compare (default: ResNet8 in QUANTKIT_HOME).")
   Path model;
 
   Path path() {
@@ -29,6 +30,10 @@ final class ModelOptions {
     }
     if (name.endsWith(".onnx")) {
       return OnnxModel.load(file);
+    }
+    if (io.quantkit.tf.SavedModels.isSavedModel(file)) {
+      throw new ModelFormatException(file + " is a TensorFlow SavedModel, which has no IR import: run it as it is with "
+          + "eval/compare on backend tf, or give this command the .h5 or .onnx it came from");
     }
     throw new ModelFormatException(file + ": unknown model format (expected a Keras .h5 or an .onnx file)");
   }

@@ -1,7 +1,6 @@
 package io.quantkit.tf;
 
 import com.google.common.collect.ImmutableList;
-import io.quantkit.BackendException;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.Signature;
 import io.quantkit.ir.Graph;
@@ -65,9 +64,5 @@ final class SavedModelRunner implements Runner {
   @Override
   public void close() {
     holder.close();
-  }
-
-  static BackendException noSuch(String what, String name, List<String> names) {
-    return new BackendException(what + " has no " + name + "; its names are " + names);
   }
 }

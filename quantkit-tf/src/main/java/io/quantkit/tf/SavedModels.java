@@ -2,9 +2,7 @@ package io.quantkit.tf;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
-import io.quantkit.BackendException;
 import io.quantkit.ModelFormatException;
-import io.quantkit.QuantkitException;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.backend.Signature;
@@ -95,13 +93,13 @@ public final class SavedModels {
     }
   }
 
-  /** The SavedModel proto {@link #save} writes. */
+  /** The SavedModel proto {@link #save} writes: the graph as the tf backend runs it by default. */
   static SavedModel toSavedModel(Graph graph) {
     GraphDef graphDef;
     SignatureDef.Builder sig = SignatureDef.newBuilder().setMethodName(PREDICT_METHOD);
     Map<String, ValueInfo> info = ShapeInference.infer(graph);
     try (org.tensorflow.Graph tf = new org.tensorflow.Graph()) {
-      GraphTranslator.Translation t = GraphTranslator.translate(graph, tf);
+      GraphTranslator.Translation t = GraphTranslator.translate(TfBackend.prepare(graph, RunnerOptions.defaults()), tf);
       for (ValueInfo in : graph.inputs()) {
         sig.putInputs(in.name(), tensorInfo(t.inputs().get(in.name()), in.shape()));
       }
@@ -191,6 +189,35 @@ public final class SavedModels {
   }
 
   /**
+   * Whether the SavedModel in {@code dir} computes with 8-bit integers: its graph casts to UINT8 or
+   * INT8, as the QuantizeLinear of a quantized model written by {@link #save} does. Reads
+   * {@code saved_model.pb} only (false for a {@code .pbtxt}).
+   */
+  public static boolean isQuantized(Path dir) {
+    Path pb = dir.resolve("saved_model.pb");
+    if (!Files.isRegularFile(pb)) {
+      return false;
+    }
+    SavedModel model;
+    try (java.io.InputStream in = Files.newInputStream(pb)) {
+      model = SavedModel.parseFrom(in);
+    } catch (IOException e) {
+      throw new ModelFormatException(pb + " is not a SavedModel protocol buffer: " + e.getMessage(), e);
+    }
+    for (MetaGraphDef mg : model.getMetaGraphsList()) {
+      for (NodeDef n : mg.getGraphDef().getNodeList()) {
+        if (n.getOp().equals("Cast") && n.containsAttr("DstT")) {
+          org.tensorflow.proto.DataType t = n.getAttrOrThrow("DstT").getType();
+          if (t == org.tensorflow.proto.DataType.DT_UINT8 || t == org.tensorflow.proto.DataType.DT_INT8) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
    * Loads the SavedModel in {@code dir} and returns a runner for one of its signatures.
    *
    * @throws ModelFormatException when {@code dir} is not a SavedModel, TensorFlow cannot load it,
@@ -207,7 +234,7 @@ public final class SavedModels {
     SavedModelBundle bundle;
     try {
       bundle = SavedModelBundle.loader(dir.toString()).withTags(options.tag())
-          .withConfigProto(TfSessions.config(runnerOptions)).load();
+          .withConfigProto(TfSessions.config(runnerOptions, false)).load();
     } catch (TensorFlowException | IllegalArgumentException e) {
       throw new ModelFormatException("TensorFlow cannot load the SavedModel " + dir + " (tag '" + options.tag() + "'): "
           + SessionHolder.firstLine(e.getMessage()), e);
@@ -311,7 +338,4 @@ public final class SavedModels {
     return operation.output(index);
   }
 
-  static QuantkitException wrap(String what, RuntimeException e) {
-    return e instanceof QuantkitException ? (QuantkitException) e : new BackendException(what + ": " + e.getMessage(), e);
-  }
 }

@@ -5,6 +5,7 @@ import io.quantkit.backend.Backend;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.ir.Graph;
+import io.quantkit.ir.passes.BatchNormFolding;
 import java.nio.file.Path;
 import org.tensorflow.Session;
 
@@ -32,8 +33,8 @@ public final class TfBackend implements Backend {
     org.tensorflow.Graph tfGraph = new org.tensorflow.Graph();
     Session session = null;
     try {
-      GraphTranslator.Translation t = GraphTranslator.translate(graph, tfGraph);
-      session = new Session(tfGraph, TfSessions.config(options));
+      GraphTranslator.Translation t = GraphTranslator.translate(prepare(graph, options), tfGraph);
+      session = new Session(tfGraph, TfSessions.config(options, true));
       return new TfRunner(graph, tfGraph, session, t);
     } catch (RuntimeException e) {
       if (session != null) {
@@ -46,6 +47,16 @@ public final class TfBackend implements Backend {
       throw new io.quantkit.BackendException("TensorFlow could not load graph '" + graph.name() + "': "
           + SessionHolder.firstLine(e.getMessage()), e);
     }
+  }
+
+  /**
+   * The graph as it is translated: unless optimizations are off, inference BatchNorms are folded
+   * into the convolutions before them, so TensorFlow's remapper can fuse Conv2D + BiasAdd + Relu
+   * into one oneDNN kernel (it has no pattern for a BatchNorm written out as arithmetic). Tensor
+   * names, and so the runner's inputs and outputs, stay the same.
+   */
+  static Graph prepare(Graph graph, RunnerOptions options) {
+    return options.optimization() == RunnerOptions.Optimization.NONE ? graph : BatchNormFolding.apply(graph);
   }
 
   /** A directory holding {@code saved_model.pb} (or {@code .pbtxt}). */
