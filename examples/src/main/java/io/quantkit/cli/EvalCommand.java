@@ -38,7 +38,7 @@ final class EvalCommand implements Callable<Integer> {
     String backend = this.backend != null ? this.backend : ModelRunners.defaultBackend(modelPath);
     ModelRunners runners = new ModelRunners();
     Dataset dataset = data.open();
-    AccuracyReport base = baseline == null ? null : AccuracyReport.readJson(baseline);
+    AccuracyReport base = baseline == null ? null : AccuracyReport.load(baseline);
     Evaluation.Builder evaluation = Evaluation.builder()
         .dataset(dataset)
         .batchSize(data.batchSize)
@@ -55,7 +55,7 @@ final class EvalCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().println(result.toSummary());
     if (report != null) {
-      result.writeJson(report);
+      result.save(report);
       spec.commandLine().getOut().println("report written to " + report);
     }
     return 0;

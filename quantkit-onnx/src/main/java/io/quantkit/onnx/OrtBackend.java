@@ -5,16 +5,24 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import io.quantkit.BackendException;
+import io.quantkit.UnsupportedOpsException;
 import io.quantkit.backend.Backend;
+import io.quantkit.backend.Capabilities;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
+import io.quantkit.backend.UnsupportedNode;
 import io.quantkit.ir.Graph;
+import io.quantkit.ir.Op;
+import io.quantkit.tensor.DataType;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.EnumSet;
+import java.util.List;
 
 /**
  * Runs graphs on ONNX Runtime (CPU): the graph is exported to ONNX in memory and loaded into an
- * {@link OrtSession}. Registered as backend "onnx".
+ * {@link OrtSession}. Registered as backend "onnx". ONNX Runtime-specific settings travel as an
+ * {@link OrtOptions} extension of {@link RunnerOptions}.
  */
 public final class OrtBackend implements Backend {
   public static final String NAME = "onnx";
@@ -24,12 +32,27 @@ public final class OrtBackend implements Backend {
     return NAME;
   }
 
+  /**
+   * Every IR op (the exporter is an exhaustive visitor and ONNX Runtime's CPU provider has a
+   * kernel for each op's ONNX form), every element type, QDQ groups fused into integer kernels
+   * (QLinearConv, QLinearAdd, QGemm, ...; {@link OrtOptimizedModel} shows which).
+   */
   @Override
-  public Runner compile(Graph graph, RunnerOptions options) {
-    return compile(graph, options, OrtOptions.defaults());
+  public Capabilities capabilities() {
+    return Capabilities.builder().ops(Op.classes()).dataTypes(EnumSet.allOf(DataType.class)).integerQdqKernels(true)
+        .threadSafeRunners(false).build();
   }
 
-  public Runner compile(Graph graph, RunnerOptions options, OrtOptions ortOptions) {
+  @Override
+  public List<UnsupportedNode> check(Graph graph) {
+    return capabilities().check(graph, NAME);
+  }
+
+  /** Compiles with the {@link OrtOptions} found in {@code options} (defaults when there are none). */
+  @Override
+  public Runner compile(Graph graph, RunnerOptions options) {
+    UnsupportedOpsException.throwIfAny("backend '" + NAME + "' cannot run graph '" + graph.name() + "'", check(graph));
+    OrtOptions ortOptions = options.extension(OrtOptions.class).orElse(OrtOptions.defaults());
     byte[] model = OnnxModel.toBytes(graph, ortOptions.export());
     OrtEnvironment env = environment();
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
@@ -38,7 +61,7 @@ public final class OrtBackend implements Backend {
         so.setIntraOpNumThreads(options.threads());
       }
       so.setOptimizationLevel(optLevel(options.optimization()));
-      if (!options.busyWait()) {
+      if (!ortOptions.spinning().orElse(options.busyWait())) {
         so.addConfigEntry("session.intra_op.allow_spinning", "0");
         so.addConfigEntry("session.inter_op.allow_spinning", "0");
       }

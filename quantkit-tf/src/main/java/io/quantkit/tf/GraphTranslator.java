@@ -125,43 +125,128 @@ final class GraphTranslator {
   // ---- dispatch: one method per op type ----
 
   private TfValue translate(Node n) {
-    Op op = n.op();
-    if (op instanceof Op.Conv) {
-      return conv(n, (Op.Conv) op);
-    } else if (op instanceof Op.BatchNorm) {
-      return batchNorm(n, (Op.BatchNorm) op);
-    } else if (op instanceof Op.Relu) {
-      return relu(n);
-    } else if (op instanceof Op.Clip) {
-      return clip(n, (Op.Clip) op);
-    } else if (op instanceof Op.Add) {
-      return binary(n, "AddV2");
-    } else if (op instanceof Op.Mul) {
-      return binary(n, "Mul");
-    } else if (op instanceof Op.MaxPool) {
-      return maxPool(n, (Op.MaxPool) op);
-    } else if (op instanceof Op.AveragePool) {
-      return averagePool(n, (Op.AveragePool) op);
-    } else if (op instanceof Op.GlobalAveragePool) {
-      return globalAveragePool(n);
-    } else if (op instanceof Op.Flatten || op instanceof Op.Reshape) {
-      return reshape(n);
-    } else if (op instanceof Op.Gemm) {
-      return gemm(n, (Op.Gemm) op);
-    } else if (op instanceof Op.MatMul) {
-      return matMul(n);
-    } else if (op instanceof Op.Softmax) {
-      return softmax(n, (Op.Softmax) op);
-    } else if (op instanceof Op.Concat) {
-      return concat(n, (Op.Concat) op);
-    } else if (op instanceof Op.Transpose) {
-      return transpose(n, (Op.Transpose) op);
-    } else if (op instanceof Op.QuantizeLinear) {
-      return quantizeLinear(n, (Op.QuantizeLinear) op);
-    } else if (op instanceof Op.DequantizeLinear) {
-      return dequantizeLinear(n, (Op.DequantizeLinear) op);
+    return n.op().accept(new Op.Visitor<TfValue>() {
+      public TfValue conv(Op.Conv op) {
+        return GraphTranslator.this.conv(n, op);
+      }
+
+      public TfValue batchNorm(Op.BatchNorm op) {
+        return GraphTranslator.this.batchNorm(n, op);
+      }
+
+      public TfValue relu(Op.Relu op) {
+        return GraphTranslator.this.relu(n);
+      }
+
+      public TfValue clip(Op.Clip op) {
+        return GraphTranslator.this.clip(n, op);
+      }
+
+      public TfValue add(Op.Add op) {
+        return binary(n, "AddV2");
+      }
+
+      public TfValue mul(Op.Mul op) {
+        return binary(n, "Mul");
+      }
+
+      public TfValue maxPool(Op.MaxPool op) {
+        return GraphTranslator.this.maxPool(n, op);
+      }
+
+      public TfValue averagePool(Op.AveragePool op) {
+        return GraphTranslator.this.averagePool(n, op);
+      }
+
+      public TfValue globalAveragePool(Op.GlobalAveragePool op) {
+        return GraphTranslator.this.globalAveragePool(n);
+      }
+
+      public TfValue flatten(Op.Flatten op) {
+        return GraphTranslator.this.reshape(n);
+      }
+
+      public TfValue reshape(Op.Reshape op) {
+        return GraphTranslator.this.reshape(n);
+      }
+
+      public TfValue gemm(Op.Gemm op) {
+        return GraphTranslator.this.gemm(n, op);
+      }
+
+      public TfValue matMul(Op.MatMul op) {
+        return GraphTranslator.this.matMul(n);
+      }
+
+      public TfValue softmax(Op.Softmax op) {
+        return GraphTranslator.this.softmax(n, op);
+      }
+
+      public TfValue concat(Op.Concat op) {
+        return GraphTranslator.this.concat(n, op);
+      }
+
+      public TfValue transpose(Op.Transpose op) {
+        return GraphTranslator.this.transpose(n, op);
+      }
+
+      public TfValue quantizeLinear(Op.QuantizeLinear op) {
+        return GraphTranslator.this.quantizeLinear(n, op);
+      }
+
+      public TfValue dequantizeLinear(Op.DequantizeLinear op) {
+        return GraphTranslator.this.dequantizeLinear(n, op);
+      }
+
+      public TfValue sigmoid(Op.Sigmoid op) {
+        TfValue x = value(n.input(0));
+        requireFloat(n, x);
+        return unary(n, x, b.op("Sigmoid", name("sigmoid")).in(stored(x)).build());
+      }
+
+      public TfValue sum(Op.Sum op) {
+        return GraphTranslator.this.sum(n);
+      }
+
+      public TfValue hardSwish(Op.HardSwish op) {
+        return GraphTranslator.this.hardSwish(n);
+      }
+
+      public TfValue lrn(Op.Lrn op) {
+        return GraphTranslator.this.lrn(n, op);
+      }
+    });
+  }
+
+  private TfValue sum(Node n) {
+    TfValue acc = value(n.input(0));
+    for (int i = 1; i < n.inputs().size(); i++) {
+      acc = add(n, acc, value(n.input(i)), i == n.inputs().size() - 1 ? shape(n.output()) : null);
     }
-    throw new UnsupportedOpException(n.name(), op.type(), "the tf backend has no translation for it");
+    return acc;
+  }
+
+  private TfValue hardSwish(Node n) {
+    TfValue x = value(n.input(0));
+    requireFloat(n, x);
+    Output<?> in = stored(x);
+    Output<?> gate = b.op("AddV2", name("shift")).in(b.op("Mul", name("sixth")).in(in)
+        .in(b.scalar(name("one_sixth"), 1f / 6f)).build()).in(b.scalar(name("half"), 0.5f)).build();
+    gate = b.op("ClipByValue", name("gate")).in(gate).in(b.scalar(name("zero"), 0f)).in(b.scalar(name("one"), 1f)).build();
+    return unary(n, x, b.op("Mul", name("hardswish")).in(in).in(gate).build());
+  }
+
+  private TfValue lrn(Node n, Op.Lrn op) {
+    TfValue x = value(n.input(0));
+    requireFloat(n, x);
+    if (x.rank() != 4 || op.size() % 2 == 0) {
+      throw unsupported(n, "the tf backend runs LRN on 4-D inputs with an odd size (TensorFlow's window is symmetric)");
+    }
+    // TensorFlow's LRN: channels last, x / (bias + alpha' * sum of squares over depth_radius each side)^beta.
+    Output<?> in = materialize(x, channelsLast(4));
+    Output<?> y = b.op("LRN", name("lrn")).in(in).attr("depth_radius", (op.size() - 1) / 2).attr("bias", op.bias())
+        .attr("alpha", op.alpha() / op.size()).attr("beta", op.beta()).build();
+    return TfValue.of(y, channelsLastPerm(4), DataType.FLOAT32, shape(n.output()));
   }
 
   // ---- ops ----
@@ -318,14 +403,34 @@ final class GraphTranslator {
 
   /** Element-wise binary op with numpy broadcasting; the result keeps the higher-rank operand's layout. */
   private TfValue binary(Node n, String tfOp) {
-    TfValue a = value(n.input(0));
-    TfValue c = value(n.input(1));
+    return binary(n, tfOp, value(n.input(0)), value(n.input(1)), shape(n.output()));
+  }
+
+  private TfValue add(Node n, TfValue a, TfValue c, Shape out) {
+    return binary(n, "AddV2", a, c, out);
+  }
+
+  private TfValue binary(Node n, String tfOp, TfValue a, TfValue c, Shape out) {
     int rank = Math.max(a.rank(), c.rank());
     TfValue lead = a.rank() > c.rank() || (a.rank() == c.rank() && (a.constant == null || c.constant != null)) ? a : c;
     int[] perm = lead.constant != null ? identity(rank) : lead.perm;
     Output<?> x = materialize(broadcastRank(a, rank), perm);
     Output<?> y = materialize(broadcastRank(c, rank), perm);
-    return TfValue.of(b.op(tfOp, name(tfOp.toLowerCase())).in(x).in(y).build(), perm, a.type, shape(n.output()));
+    Shape shape = out != null ? out : broadcastShape(a.shape, c.shape);
+    return TfValue.of(b.op(tfOp, name(tfOp.toLowerCase())).in(x).in(y).build(), perm, a.type, shape);
+  }
+
+  private static Shape broadcastShape(Shape a, Shape c) {
+    int r = Math.max(a.rank(), c.rank());
+    int[] d = new int[r];
+    for (int i = 0; i < r; i++) {
+      int ia = i - (r - a.rank());
+      int ic = i - (r - c.rank());
+      int da = ia < 0 ? 1 : a.dim(ia);
+      int dc = ic < 0 ? 1 : c.dim(ic);
+      d[i] = da == 1 ? dc : da;
+    }
+    return Shape.of(d);
   }
 
   private TfValue maxPool(Node n, Op.MaxPool op) {

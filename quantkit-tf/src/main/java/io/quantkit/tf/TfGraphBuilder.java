@@ -131,6 +131,11 @@ final class TfGraphBuilder {
       return this;
     }
 
+    Op attr(String name, float value) {
+      b.setAttr(name, value);
+      return this;
+    }
+
     Op attr(String name, boolean value) {
       b.setAttr(name, value);
       return this;
