@@ -2,6 +2,7 @@ package io.quantkit.cli;
 
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
+import io.quantkit.tf.SavedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -18,16 +19,23 @@ final class ConvertCommand implements Callable<Integer> {
   @Mixin ModelOptions model = new ModelOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--to", required = true, description = "Target format: onnx.")
+  @Option(names = "--to", required = true, description = "Target format: onnx or savedmodel (a TensorFlow SavedModel directory).")
   String format;
 
-  @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output file.")
+  @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output file (a directory for savedmodel).")
   Path out;
 
   @Override
   public Integer call() throws Exception {
+    if (format.equalsIgnoreCase("savedmodel")) {
+      Graph graph = model.load();
+      SavedModels.save(graph, out);
+      spec.commandLine().getOut().printf("wrote TensorFlow SavedModel %s (signature serving_default: %s -> %s)%n", out,
+          graph.inputs().stream().map(v -> v.name() + " " + v.type() + " " + v.shape()).toList(), graph.outputs());
+      return 0;
+    }
     if (!format.equalsIgnoreCase("onnx")) {
-      throw new ParameterException(spec.commandLine(), "--to " + format + " is not supported yet (supported: onnx)");
+      throw new ParameterException(spec.commandLine(), "--to " + format + " is not supported (supported: onnx, savedmodel)");
     }
     Graph graph = model.load();
     OnnxModel.save(graph, out);
