@@ -72,6 +72,9 @@ public final class PlaygroundServer implements AutoCloseable {
   private static final String PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+  /** A refused request body is read and dropped up to this size; a larger rest resets the connection. */
+  private static final long DRAIN_LIMIT = 256L << 20;
+
   private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private final HttpServer server;
   private final ExecutorService http;
@@ -209,16 +212,11 @@ public final class PlaygroundServer implements AutoCloseable {
       String name = query(ex, "name");
       long length = ex.getRequestHeaders().getFirst("Content-Length") == null ? -1
           : Long.parseLong(ex.getRequestHeaders().getFirst("Content-Length"));
-      ModelStore.Entry e;
-      try (InputStream body = ex.getRequestBody()) {
-        e = models.upload(name, length, body);
-      }
+      // the body is not closed here: a refused upload is drained by error() so its answer arrives
+      ModelStore.Entry e = models.upload(name, length, ex.getRequestBody());
       sendJson(ex, 200, model(e));
     } else if (post && path.equals("/api/runs")) {
-      RunSettings s;
-      try (InputStream body = ex.getRequestBody()) {
-        s = json.readValue(body.readNBytes(1 << 16), RunSettings.class);
-      }
+      RunSettings s = json.readValue(ex.getRequestBody().readNBytes(1 << 16), RunSettings.class);
       sendJson(ex, 202, submit(s).toJson(json));
     } else {
       Matcher m = RUN.matcher(path);
@@ -374,13 +372,14 @@ public final class PlaygroundServer implements AutoCloseable {
   private void error(HttpExchange ex, int status, String message) throws IOException {
     ObjectNode n = json.createObjectNode();
     n.put("error", message == null ? "error" : message);
-    // The request body may be unread (a refused upload): read up to 1 MiB of it so the answer gets
-    // through (a larger rest is cut off with the connection). Not InputStream.skip: the server's
-    // body stream inherits FilterInputStream's, which skips on the socket past the body's end.
+    // The request body may be unread (a refused upload). Read and drop it, up to DRAIN_LIMIT, so
+    // the answer reaches the client: closing a connection with unread data resets it, and the
+    // client then never sees the answer. Not InputStream.skip: the server's body stream inherits
+    // FilterInputStream's, which skips on the socket past the end of the body.
     try (InputStream in = ex.getRequestBody()) {
-      byte[] buf = new byte[8192];
+      byte[] buf = new byte[1 << 16];
       long total = 0;
-      for (int r = in.read(buf); r >= 0 && total < (1 << 20); r = in.read(buf)) {
+      for (int r = in.read(buf); r >= 0 && total < DRAIN_LIMIT; r = in.read(buf)) {
         total += r;
       }
     } catch (IOException ignored) {

@@ -90,8 +90,8 @@
   const historyChart = new Chart($('history-chart'), {
     type: 'bar',
     data: {labels: [], datasets: [
-      {label: 'FP32 top-1 %', data: [], backgroundColor: 'rgba(31,111,235,0.75)'},
-      {label: 'INT8 top-1 %', data: [], backgroundColor: 'rgba(232,113,10,0.75)'}]},
+      {label: 'FP32 top-1 %', data: [], backgroundColor: 'rgba(31,111,235,0.75)', maxBarThickness: 48},
+      {label: 'INT8 top-1 %', data: [], backgroundColor: 'rgba(232,113,10,0.75)', maxBarThickness: 48}]},
     options: {scales: {y: {title: {display: true, text: 'top-1 %'}}}}
   });
 
@@ -155,6 +155,9 @@
       historyChart.data.labels.push('#' + k);
       historyChart.data.datasets[0].data.push(100 * r.fp32.top1);
       historyChart.data.datasets[1].data.push(100 * r.int8.top1);
+      const all = historyChart.data.datasets[0].data.concat(historyChart.data.datasets[1].data);
+      historyChart.options.scales.y.min = Math.max(0, Math.floor(Math.min.apply(null, all) - 5));
+      historyChart.options.scales.y.max = Math.min(100, Math.ceil(Math.max.apply(null, all) + 1));
       historyChart.update();
     }
     const tr = document.createElement('tr');

@@ -89,14 +89,15 @@ public final class HeadlessChromium implements AutoCloseable {
 
   /**
    * Whether loading {@code url} stays on this machine: the page itself and inline data (file:,
-   * data:, blob:, about:), Chromium's own built-in pages (chrome:, served from the binary), or
-   * HTTP/WebSocket to the loopback interface.
+   * data:, blob:, about:), Chromium's own built-in pages (chrome:, chrome-untrusted:, served from
+   * the binary, e.g. the new-tab page a new tab shows first), or HTTP/WebSocket to the loopback
+   * interface.
    */
   public static boolean staysOnMachine(String url) {
     java.net.URI u = java.net.URI.create(url);
     String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
     switch (scheme) {
-      case "file": case "data": case "blob": case "about": case "chrome":
+      case "file": case "data": case "blob": case "about": case "chrome": case "chrome-untrusted":
         return true;
       case "http": case "https": case "ws": case "wss":
         String host = u.getHost();
