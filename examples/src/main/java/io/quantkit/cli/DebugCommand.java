@@ -51,7 +51,7 @@ final class DebugCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Graph fp32 = model.load();
     Dataset images = data.open();
-    QuantErrorAnalysis analysis = QuantErrorAnalysis.builder().dataset(images)
+    QuantErrorAnalysis analysis = QuantErrorAnalysis.builder().dataset(images).batchSize(data.batchSize)
         .runnerOptions(RunnerOptions.builder().threads(common.threads).build())
         .progress(new Progress(spec.commandLine().getErr(), "debug " + backend)::update).build();
     QuantErrorReport report;

@@ -157,7 +157,9 @@ class PlaygroundServerTest {
   @Test
   void concurrentRunsKeepTheirOwnSettingsAndResults() throws Exception {
     String a = post("/api/runs", settings(true, 30, 60, "onnx")).body().get("id").asText();
-    String b = post("/api/runs", settings(false, 40, 80, "onnx")).body().get("id").asText();
+    JsonNode keepConv = ((com.fasterxml.jackson.databind.node.ObjectNode) settings(false, 40, 80, "onnx"))
+        .set("exclude", JSON.createArrayNode().add("conv2d_1"));
+    String b = post("/api/runs", keepConv).body().get("id").asText();
     assertNotEquals(a, b);
     JsonNode ra = waitFor(a, "done", "failed");
     JsonNode rb = waitFor(b, "done", "failed");
@@ -171,6 +173,9 @@ class PlaygroundServerTest {
     assertFalse(pb.options().perChannelWeights());
     assertEquals(30, pa.calibration().samples());
     assertEquals(40, pb.calibration().samples());
+    assertEquals(java.util.Set.of("conv2d_1"), pb.options().excludeNodes());
+    assertTrue(pa.options().excludeNodes().isEmpty());
+    assertFalse(pb.contains("conv2d_1/kernel"), "the layer kept in FP32 has no quantized weight");
     assertTrue(OnnxModel.fromBytes(download(a, "model.qdq.onnx"), "a").nodes().size() > 50);
     assertTrue(new String(download(b, "report.html"), StandardCharsets.UTF_8).contains("Content-Security-Policy"));
   }

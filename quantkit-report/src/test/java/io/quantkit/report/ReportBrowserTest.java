@@ -111,11 +111,11 @@ class ReportBrowserTest {
     }
     assertTrue(browser.severeConsoleMessages().isEmpty(), "console errors");
 
-    browser.screenshot("report-top");
-    ((JavascriptExecutor) browser.driver()).executeScript("document.getElementById('histograms').scrollIntoView()");
-    browser.screenshot("report-histograms");
-    ((JavascriptExecutor) browser.driver()).executeScript("document.getElementById('confusion').scrollIntoView()");
-    browser.screenshot("report-confusion");
+    browser.screenshot("report-summary");
+    for (String section : List.of("layers", "weights", "histograms", "confusion", "flips")) {
+      ((JavascriptExecutor) browser.driver()).executeScript("document.getElementById(arguments[0]).scrollIntoView()", section);
+      browser.screenshot("report-" + section);
+    }
   }
 
   @Test
