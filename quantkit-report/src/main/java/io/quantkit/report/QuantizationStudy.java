@@ -140,7 +140,9 @@ public final class QuantizationStudy {
           .listener((done, total) -> tracker.update(step, done, total)).build();
       tracker.check();
       QuantPlan plan = withProgress.calibrate(fp32, calibrationSet, first);
-      calibrated = plan.calibration().samples();
+      if (i == 0) {
+        calibrated = plan.calibration().samples();
+      }
       tracker.finish(Math.min(c.calibSize(), calibrationSet.size()));
       QuantizationResult q = Qdq.quantize(fp32, plan);
       Map<String, AccuracyReport> int8 = new LinkedHashMap<>();
@@ -153,8 +155,8 @@ public final class QuantizationStudy {
       QuantErrorReport error = QuantErrorAnalysis.builder().dataset(testSet.limit(debugImages)).runnerOptions(runnerOptions)
           .progress((done, total) -> tracker.update(debugStep, done, total)).build().analyze(fp32, q, first);
       tracker.finish(debugImages);
-      configurations.add(new StudyResult.Configuration(name, describe(c, calibrated), q, QdqInspector.inspect(q.graph()),
-          int8, error));
+      configurations.add(new StudyResult.Configuration(name, describe(c, plan.calibration().samples()), q,
+          QdqInspector.inspect(q.graph()), int8, error));
     }
     List<String> backendNames = backends.stream().map(Backend::name).toList();
     return new StudyResult(modelName, calibrationSet.name(), calibrated, testSet.name(), backendNames, fp32Reports,
@@ -263,6 +265,7 @@ public final class QuantizationStudy {
      */
     public Builder configuration(String name, Calibration calibration) {
       Preconditions.checkArgument(name != null && !name.isBlank(), "configuration name is empty");
+      Preconditions.checkArgument(!name.equals("fp32"), "'fp32' names the FP32 model in reports; choose another name");
       Preconditions.checkArgument(!names.contains(name), "configuration '%s' added twice", name);
       names.add(name);
       calibrations.add(Preconditions.checkNotNull(calibration));

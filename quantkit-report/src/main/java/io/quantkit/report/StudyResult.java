@@ -17,7 +17,7 @@ import java.util.Map;
  *
  * @param model the model's name
  * @param calibrationSet name of the calibration images
- * @param calibrationImages how many of them were used
+ * @param calibrationImages how many of them the primary configuration used
  * @param testSet name of the evaluation images
  * @param backends backend names in study order; the first ran calibration and the per-layer error
  * @param fp32 FP32 accuracy by backend name
