@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /**
  * The plotting library the report and the playground use: Chart.js from its WebJar
  * ({@code org.webjars.npm:chart.js}, MIT licence) on the classpath, read once. Served or inlined
- * from here, never fetched from a CDN.
+ * from here, never fetched from a CDN. Thread-safe: the text is read once, on first use.
  */
 public final class PlotLibrary {
   private static final String POM_PROPERTIES = "META-INF/maven/org.webjars.npm/chart.js/pom.properties";
