@@ -15,7 +15,6 @@ import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.ValueInfo;
 import io.quantkit.ir.passes.BatchNormFolding;
-import io.quantkit.quant.QuantMath;
 import io.quantkit.quant.QuantParams;
 import io.quantkit.quant.QuantPlan;
 import io.quantkit.quant.QuantType;
@@ -34,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Per-layer quantization error, on any {@link Backend}: runs the FP32 graph (BatchNorm folded, the
@@ -125,10 +125,7 @@ public final class QuantErrorAnalysis {
     int n = dataset.size();
     String scoresName = folded.outputs().get(0);
     int classes = dataset.classNames().size();
-    boolean classifier = folded.outputs().size() == 1;
-    int fp32Correct = 0;
-    int int8Correct = 0;
-    List<Flip> flips = new ArrayList<>();
+    Predictions predictions = new Predictions(folded.outputs().size() == 1, classes);
     progress.onProgress(0, n);
     try (Runner fp32Runner = backend.compile(fp32Probe, runnerOptions);
         Runner qdqRunner = backend.compile(qdqProbe, runnerOptions)) {
@@ -136,42 +133,43 @@ public final class QuantErrorAnalysis {
         int to = Math.min(n, from + batchSize);
         Batch batch = dataset.batch(from, to);
         Map<String, Tensor> feed = Map.of(input.name(), batch.images());
-        Map<String, Tensor> a = fp32Runner.run(feed);
-        Map<String, Tensor> b = qdqRunner.run(feed);
         boolean first = from == 0;
-        probes.parallelStream().forEach(p -> {
-          Tensor x = p.isInput ? batch.images() : require(a, p.tensor, fp32Probe);
-          Tensor y = require(b, p.debugOutput, qdqProbe);
-          if (!x.shape().equals(y.shape())) {
-            throw new GraphException("tensor '" + p.tensor + "' has shape " + x.shape() + " in the FP32 graph but "
-                + y.shape() + " in the QDQ graph");
-          }
-          if (first) {
-            p.start(x, plan, bins);
-          }
-          p.add(x, y);
-        });
-        Tensor sa = a.get(scoresName);
-        Tensor sb = b.get(scoresName);
-        if (classifier && sa != null && sb != null && sa.size() == batch.size() * classes && sb.size() == sa.size()) {
-          FloatBuffer fa = sa.floatBuffer();
-          FloatBuffer fb = sb.floatBuffer();
-          for (int i = 0; i < batch.size(); i++) {
-            int pa = argmax(fa, i * classes, classes);
-            int pb = argmax(fb, i * classes, classes);
-            int label = batch.labels()[i];
-            fp32Correct += pa == label ? 1 : 0;
-            int8Correct += pb == label ? 1 : 0;
-            if (pa != pb) {
-              flips.add(new Flip(from + i, label, pa, pb, fa.get(i * classes + pa), fb.get(i * classes + pb)));
+        int offset = from;
+        // scoped: both backends may hand out views of their own output buffers, read in place
+        fp32Runner.runScoped(feed, a -> qdqRunner.runScoped(feed, b -> {
+          // errors are collected, not thrown, so that no probe still reads the scoped outputs
+          // once this callback has returned
+          Map<String, RuntimeException> failed = new ConcurrentHashMap<>();
+          probes.parallelStream().forEach(p -> {
+            try {
+              Tensor x = p.isInput ? batch.images() : require(a, p.tensor, fp32Probe);
+              Tensor y = require(b, p.debugOutput, qdqProbe);
+              if (!x.shape().equals(y.shape())) {
+                throw new GraphException("tensor '" + p.tensor + "' has shape " + x.shape() + " in the FP32 graph but "
+                    + y.shape() + " in the QDQ graph");
+              }
+              if (first) {
+                p.start(x, plan, bins);
+              }
+              p.add(x, y);
+            } catch (RuntimeException e) {
+              failed.put(p.tensor, e);
+            }
+          });
+          for (Probe p : probes) {
+            if (failed.containsKey(p.tensor)) {
+              throw failed.get(p.tensor);
             }
           }
-        } else {
-          classifier = false;
-        }
+          predictions.add(a.get(scoresName), b.get(scoresName), batch, offset);
+        }));
         progress.onProgress(to, n);
       }
     }
+    boolean classifier = predictions.classifier;
+    int fp32Correct = predictions.fp32Correct;
+    int int8Correct = predictions.int8Correct;
+    List<Flip> flips = predictions.flips;
     if (!classifier) {
       warnings.add("the model's output is not one row of " + classes + " class scores per image: no accuracy or flips");
     }
@@ -204,6 +202,39 @@ public final class QuantErrorAnalysis {
       }
     }
     return best;
+  }
+
+  /** Top-1 of both models per image, the flips among them; updated on the analyzing thread only. */
+  private static final class Predictions {
+    boolean classifier;
+    final int classes;
+    int fp32Correct;
+    int int8Correct;
+    final List<Flip> flips = new ArrayList<>();
+
+    Predictions(boolean classifier, int classes) {
+      this.classifier = classifier;
+      this.classes = classes;
+    }
+
+    void add(Tensor sa, Tensor sb, Batch batch, int offset) {
+      if (!classifier || sa == null || sb == null || sa.size() != batch.size() * classes || sb.size() != sa.size()) {
+        classifier = false;
+        return;
+      }
+      FloatBuffer fa = sa.floatBuffer();
+      FloatBuffer fb = sb.floatBuffer();
+      for (int i = 0; i < batch.size(); i++) {
+        int pa = argmax(fa, i * classes, classes);
+        int pb = argmax(fb, i * classes, classes);
+        int label = batch.labels()[i];
+        fp32Correct += pa == label ? 1 : 0;
+        int8Correct += pb == label ? 1 : 0;
+        if (pa != pb) {
+          flips.add(new Flip(offset + i, label, pa, pb, fa.get(i * classes + pa), fb.get(i * classes + pb)));
+        }
+      }
+    }
   }
 
   /** One probe per QuantizeLinear whose input is (or stands for) a tensor of the FP32 graph. */
@@ -405,6 +436,8 @@ public final class QuantErrorAnalysis {
     private int channels;
     private int inner;
     private Histogram.Builder histogram;
+    private float[] xs;
+    private float[] ys;
     private long count;
     private double signal;
     private double noise;
@@ -463,9 +496,17 @@ public final class QuantErrorAnalysis {
     }
 
     void add(Tensor fp32, Tensor int8) {
-      FloatBuffer x = fp32.floatBuffer();
-      FloatBuffer y = int8.floatBuffer();
-      int n = x.limit();
+      // bulk copies into arrays this probe owns: the loop below then runs over plain arrays,
+      // whatever kind of buffer (heap or a backend's direct memory) the tensors wrap
+      int n = fp32.size();
+      if (xs == null || xs.length < n) {
+        xs = new float[n];
+        ys = new float[n];
+      }
+      fp32.floatBuffer().get(xs, 0, n);
+      int8.floatBuffer().get(ys, 0, n);
+      float[] x = xs;
+      float[] y = ys;
       double s = 0;
       double e = 0;
       double le = 0;
@@ -474,19 +515,27 @@ public final class QuantErrorAnalysis {
       long clip = 0;
       float lo = min;
       float hi = max;
-      QuantType type = params.type();
+      long qmin = params.type().qmin();
+      long qmax = params.type().qmax();
+      float scale = params.scale(0);
+      int zp = params.zeroPoint(0);
       for (int i = 0; i < n; i++) {
-        float v = x.get(i);
-        int c = channels == 1 ? 0 : (i / inner) % channels;
-        float scale = params.scale(c);
-        int zp = params.zeroPoint(c);
-        double d = v - y.get(i);
+        float v = x[i];
+        if (channels > 1) {
+          int c = (i / inner) % channels;
+          scale = params.scale(c);
+          zp = params.zeroPoint(c);
+        }
+        double d = v - y[i];
         s += (double) v * v;
         e += d * d;
         double ad = Math.abs(d);
         abs += ad;
         maxA = Math.max(maxA, ad);
-        float local = (QuantMath.quantize(v, scale, zp, type) - zp) * scale;
+        // ONNX QuantizeLinear then DequantizeLinear of the FP32 value (as QuantMath.quantize)
+        double q = Math.rint(v / scale) + zp;
+        q = Double.isNaN(q) ? zp : q < qmin ? qmin : q > qmax ? qmax : q;
+        float local = (float) (q - zp) * scale;
         double dl = v - local;
         le += dl * dl;
         if (v < reprLo - scale / 2 || v > reprHi + scale / 2) {
