@@ -48,7 +48,7 @@ final class CompareCommand implements Callable<Integer> {
           .run(runners);
       spec.commandLine().getOut().println(result.toSummary());
       if (report != null) {
-        result.writeJson(report);
+        result.save(report);
         spec.commandLine().getOut().println("report written to " + report);
       }
     } finally {

@@ -37,7 +37,7 @@ final class EvalCommand implements Callable<Integer> {
     Path modelPath = model.path();
     Graph graph = model.load();
     Dataset dataset = data.open();
-    AccuracyReport base = baseline == null ? null : AccuracyReport.readJson(baseline);
+    AccuracyReport base = baseline == null ? null : AccuracyReport.load(baseline);
     Evaluation.Builder evaluation = Evaluation.builder()
         .dataset(dataset)
         .batchSize(data.batchSize)
@@ -54,7 +54,7 @@ final class EvalCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().println(result.toSummary());
     if (report != null) {
-      result.writeJson(report);
+      result.save(report);
       spec.commandLine().getOut().println("report written to " + report);
     }
     return 0;

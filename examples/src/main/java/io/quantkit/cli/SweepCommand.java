@@ -88,7 +88,7 @@ final class SweepCommand implements Callable<Integer> {
         jpegBase = evaluate(runner, jpegTest, null, "fp32", err);
       }
     }
-    base.writeJson(outDir.resolve("fp32.report.json"));
+    base.save(outDir.resolve("fp32.report.json"));
 
     List<String> rows = new ArrayList<>();
     rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | — | — | %s | %,d B (100 %%) |",
@@ -119,7 +119,7 @@ final class SweepCommand implements Callable<Integer> {
               rj = evaluate(runner, jpegTest, jpegBase, "int8", err);
             }
           }
-          r.writeJson(outDir.resolve(config + ".report.json"));
+          r.save(outDir.resolve(config + ".report.json"));
           String jpegCell = rj == null ? "—" : String.format(Locale.ROOT, "%.2f %% (%d flips)",
               100.0 * (rj.samples() - rj.flips()) / rj.samples(), rj.flips());
           rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | %+.2f | %d | %s | %,d B (%.1f %%) |",

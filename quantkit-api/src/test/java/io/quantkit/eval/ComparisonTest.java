@@ -87,8 +87,8 @@ class ComparisonTest {
     assertEquals(r, ComparisonReport.fromJson(r.toJson()));
     assertTrue(r.toJson().contains("\"maxAbsDiff\""));
     Path f = dir.resolve("cmp.json");
-    r.writeJson(f);
-    assertEquals(r, ComparisonReport.readJson(f));
+    r.save(f);
+    assertEquals(r, ComparisonReport.load(f));
     assertTrue(r.toSummary().contains("50.00 %"), r.toSummary());
   }
 

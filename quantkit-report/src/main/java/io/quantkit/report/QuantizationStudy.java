@@ -9,7 +9,6 @@ import io.quantkit.eval.AccuracyReport;
 import io.quantkit.eval.Evaluation;
 import io.quantkit.ir.Graph;
 import io.quantkit.quant.Calibration;
-import io.quantkit.quant.CalibrationMethod;
 import io.quantkit.quant.QdqInspector;
 import io.quantkit.quant.Qdq;
 import io.quantkit.quant.QuantOptions;
@@ -92,17 +91,15 @@ public final class QuantizationStudy {
   public static String configurationName(Calibration c) {
     QuantOptions o = c.options();
     return o.activationType().name().toLowerCase(Locale.ROOT) + (o.symmetricActivations() ? "sym" : "") + "-"
-        + (o.perChannelWeights() ? "perchannel" : "pertensor") + "-" + c.method().name().toLowerCase(Locale.ROOT);
+        + (o.perChannelWeights() ? "perchannel" : "pertensor") + "-" + c.estimator().name();
   }
 
   /** The settings in words, e.g. "minmax calibration on 500 images, uint8 activations, per-channel int8 weights". */
   public static String describe(Calibration c, int images) {
     QuantOptions o = c.options();
     StringBuilder sb = new StringBuilder();
-    sb.append(c.method().name().toLowerCase(Locale.ROOT));
-    if (c.method() == CalibrationMethod.PERCENTILE) {
-      sb.append(' ').append(c.percentile());
-    }
+    sb.append(c.estimator().name());
+    c.estimator().parameters().forEach((k, v) -> sb.append(' ').append(k).append(' ').append(v));
     sb.append(" calibration on ").append(images).append(" images, ")
         .append(o.activationType().name().toLowerCase(Locale.ROOT))
         .append(o.symmetricActivations() ? " symmetric" : "").append(" activations, ")
@@ -135,7 +132,7 @@ public final class QuantizationStudy {
       String name = names.get(i);
       Calibration c = calibrations.get(i);
       String step = "calibrate " + name;
-      Calibration withProgress = Calibration.builder().method(c.method()).percentile(c.percentile())
+      Calibration withProgress = Calibration.builder().estimator(c.estimator())
           .calibSize(c.calibSize()).batchSize(c.batchSize()).options(c.options()).runnerOptions(runnerOptions)
           .listener((done, total) -> tracker.update(step, done, total)).build();
       tracker.check();
