@@ -1,0 +1,171 @@
+package io.quantkit.pytorch;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import io.quantkit.BackendException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The process-wide PyTorch engine (DJL 0.36, PyTorch 2.7.1 CPU). Its native libraries come from
+ * the {@code pytorch-native-cpu} and {@code pytorch-jni} jars on the class path, extracted once into
+ * DJL's cache folder ({@code DJL_CACHE_DIR} / {@code ENGINE_CACHE_DIR}, default
+ * {@code ~/.djl.ai}); {@code ai.djl.offline} is set to true before DJL starts unless the caller
+ * set it, so DJL never downloads anything.
+ *
+ * <p>PyTorch's quantized engine ({@code torch.backends.quantized.engine}) is a process-wide
+ * setting that DJL does not expose; {@link #quantizedEngine()} reads it (and
+ * {@link #setQuantizedEngine} sets it) through libtorch's exported {@code at::Context} functions.
+ * Thread-safe.
+ */
+public final class PyTorchEngine {
+  /** c10::QEngine values, in enum order. */
+  private static final String[] QENGINES = {"none", "fbgemm", "qnnpack", "onednn", "x86"};
+  private static Engine engine;
+  private static Qengine qengine;
+
+  private PyTorchEngine() {}
+
+  /** Starts the engine on first use. */
+  static synchronized Engine get() {
+    if (engine == null) {
+      if (System.getProperty("ai.djl.offline") == null) {
+        System.setProperty("ai.djl.offline", "true");
+      }
+      try {
+        engine = Engine.getEngine("PyTorch");
+      } catch (RuntimeException | UnsatisfiedLinkError e) {
+        throw new BackendException("cannot start DJL's PyTorch engine (natives from pytorch-native-cpu on the class path): "
+            + e.getMessage(), e);
+      }
+      String wanted = System.getProperty("quantkit.pytorch.qengine");
+      if (wanted != null && !wanted.isBlank()) {
+        setQuantizedEngine(wanted);
+      }
+    }
+    return engine;
+  }
+
+  /** PyTorch's version, e.g. "2.7.1". */
+  public static String version() {
+    return get().getVersion();
+  }
+
+  /**
+   * The quantized engine PyTorch runs quantized operators on ({@code torch.backends.quantized.engine}):
+   * "x86" (PyTorch 2.x's default on x86 CPUs: FBGEMM, with oneDNN for some convolutions),
+   * "fbgemm", "onednn", "qnnpack" or "none"; empty when libtorch does not export the setting.
+   */
+  public static synchronized Optional<String> quantizedEngine() {
+    get();
+    Qengine q = qengine();
+    if (q == null) {
+      return Optional.empty();
+    }
+    int v = q.get.invokeInt(new Object[] {q.context}) & 0xff;
+    return Optional.of(v < QENGINES.length ? QENGINES[v] : "unknown(" + v + ")");
+  }
+
+  /** The quantized engines this libtorch build supports. */
+  public static synchronized List<String> supportedQuantizedEngines() {
+    get();
+    Qengine q = qengine();
+    List<String> out = new ArrayList<>();
+    if (q == null || q.supported == null) {
+      return out;
+    }
+    Pointer vec = q.supported.invokePointer(new Object[] {q.context});
+    Pointer begin = vec.getPointer(0);
+    Pointer end = vec.getPointer(com.sun.jna.Native.POINTER_SIZE);
+    long n = Pointer.nativeValue(end) - Pointer.nativeValue(begin);
+    for (long i = 0; i < n; i++) {
+      int v = begin.getByte(i) & 0xff;
+      out.add(v < QENGINES.length ? QENGINES[v] : "unknown(" + v + ")");
+    }
+    return out;
+  }
+
+  /**
+   * Chooses PyTorch's quantized engine for the whole process ("x86", "fbgemm", "onednn", ...);
+   * prepacked weights keep the engine they were packed with, so set it before compiling. Also
+   * settable with the system property {@code quantkit.pytorch.qengine}.
+   */
+  public static synchronized void setQuantizedEngine(String name) {
+    get();
+    String wanted = name.toLowerCase(Locale.ROOT);
+    int code = List.of(QENGINES).indexOf(wanted);
+    if (code < 0) {
+      throw new BackendException("unknown PyTorch quantized engine '" + name + "'; known: " + List.of(QENGINES));
+    }
+    List<String> supported = supportedQuantizedEngines();
+    if (!supported.contains(wanted)) {
+      throw new BackendException("this PyTorch build does not support the quantized engine '" + name + "'; it supports "
+          + supported);
+    }
+    Qengine q = qengine();
+    q.set.invokeVoid(new Object[] {q.context, (byte) code});
+  }
+
+  /** Sets PyTorch's intra-op thread count (process-wide in PyTorch). */
+  static synchronized void setThreads(int threads) {
+    get();
+    if (threads > 0 && JniUtils.getNumThreads() != threads) {
+      JniUtils.setNumThreads(threads);
+    }
+  }
+
+  /** at::globalContext() and its quantized-engine accessors, resolved once. */
+  private record Qengine(Pointer context, Function get, Function set, Function supported) {}
+
+  private static Qengine qengine() {
+    if (qengine == null) {
+      qengine = resolveQengine();
+    }
+    return qengine;
+  }
+
+  private static Qengine resolveQengine() {
+    Path lib = loadedLibrary("libtorch_cpu.so");
+    if (lib == null) {
+      return null;
+    }
+    try {
+      NativeLibrary torch = NativeLibrary.getInstance(lib.toString());
+      Pointer context = torch.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
+      Function get = torch.getFunction("_ZNK2at7Context7qEngineEv");
+      Function set = torch.getFunction("_ZN2at7Context10setQEngineEN3c107QEngineE");
+      Function supported = torch.getFunction("_ZN2at7Context17supportedQEnginesEv");
+      return new Qengine(context, get, set, supported);
+    } catch (UnsatisfiedLinkError e) {
+      return null;
+    }
+  }
+
+  /** Where the process mapped a native library from (Linux: /proc/self/maps), or null. */
+  private static Path loadedLibrary(String fileName) {
+    Path maps = Path.of("/proc/self/maps");
+    if (!Files.isReadable(maps)) {
+      return null;
+    }
+    try {
+      for (String line : Files.readAllLines(maps, StandardCharsets.UTF_8)) {
+        int slash = line.indexOf('/');
+        if (slash >= 0 && line.endsWith("/" + fileName)) {
+          return Path.of(line.substring(slash));
+        }
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    return null;
+  }
+}
