@@ -41,11 +41,15 @@ public final class PyTorchEngine {
       if (System.getProperty("ai.djl.offline") == null) {
         System.setProperty("ai.djl.offline", "true");
       }
+      boolean quiet = System.getenv("TORCH_CPP_LOG_LEVEL") == null;
       try {
         engine = Engine.getEngine("PyTorch");
       } catch (RuntimeException | UnsatisfiedLinkError e) {
         throw new BackendException("cannot start DJL's PyTorch engine (natives from pytorch-native-cpu on the class path): "
             + e.getMessage(), e);
+      }
+      if (quiet) {
+        quietNativeLog();
       }
       String wanted = System.getProperty("quantkit.pytorch.qengine");
       if (wanted != null && !wanted.isBlank()) {
@@ -53,6 +57,26 @@ public final class PyTorchEngine {
       }
     }
     return engine;
+  }
+
+  /**
+   * libtorch logs warnings to stderr (for instance "Could not initialize NNPACK! Reason:
+   * Unsupported hardware." on CPUs NNPACK does not know, once per thread); a library must not
+   * print, so unless the user chose a level with {@code TORCH_CPP_LOG_LEVEL}, c10's log level
+   * becomes ERROR: the variable is set for this process and c10::initLogging() reads it, as
+   * PyTorch's Python module does when it starts.
+   */
+  private static void quietNativeLog() {
+    Path c10 = loadedLibrary("libc10.so");
+    if (c10 == null) {
+      return;
+    }
+    try {
+      NativeLibrary.getInstance("c").getFunction("setenv").invokeInt(new Object[] {"TORCH_CPP_LOG_LEVEL", "ERROR", 0});
+      NativeLibrary.getInstance(c10.toString()).getFunction("_ZN3c1011initLoggingEv").invokeVoid(new Object[0]);
+    } catch (UnsatisfiedLinkError e) {
+      // another libc or libtorch build: it keeps its default log level
+    }
   }
 
   /** PyTorch's version, e.g. "2.7.1". */

@@ -71,6 +71,25 @@ final class PyTorchRunner implements Runner {
     return warnings;
   }
 
+  /** Names of the module's parameters as PyTorch lists them ({@code conv2d_1.weight}, ...). */
+  List<String> parameterNames() {
+    lock.readLock().lock();
+    try {
+      if (closed) {
+        throw new BackendException("PyTorch runner for '" + signature.modelName() + "' is closed");
+      }
+      List<String> names = new java.util.ArrayList<>();
+      try (NDManager scope = manager.newSubManager()) {
+        for (NDArray p : ai.djl.pytorch.jni.JniUtils.moduleGetParams(block, (ai.djl.pytorch.engine.PtNDManager) scope)) {
+          names.add(p.getName());
+        }
+      }
+      return names;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
     lock.readLock().lock();

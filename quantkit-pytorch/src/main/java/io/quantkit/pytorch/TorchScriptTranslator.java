@@ -75,11 +75,6 @@ final class TorchScriptTranslator {
 
   /** DequantizeLinear of a quantized initializer (weights, biases). */
   private record ConstDq(String name, Tensor q, float[] scales, long[] zeroPoints, int axis, DataType type) implements Val {
-    boolean perChannel() {
-      return scales.length > 1 || axis >= 0 && q.shape().rank() > 0 && q.shape().dim(axis) == 1 && scales.length == 1
-          && false;
-    }
-
     /** The exact DequantizeLinear values: (q - zp) * scale in float, as the reference executor computes them. */
     Tensor dequantized() {
       int n = q.size();
@@ -416,8 +411,8 @@ final class TorchScriptTranslator {
     boolean averaging = op instanceof Op.AveragePool || op instanceof Op.GlobalAveragePool;
     if (averaging && !x.q().equals(out)) {
       return "PyTorch's quantized " + (op instanceof Op.AveragePool ? "avg_pool2d" : "adaptive_avg_pool2d")
-          + " keeps its input's scale and zero point (" + x.q().scale() + ", " + x.q().zeroPoint()
-          + ") and the plan gives '" + qNode.output() + "' its own (" + out.scale() + ", " + out.zeroPoint() + ")";
+          + " keeps its input's scale and zero point (" + (float) x.q().scale() + ", " + x.q().zeroPoint()
+          + ") and the plan gives '" + qNode.output() + "' its own (" + (float) out.scale() + ", " + out.zeroPoint() + ")";
     }
     if (op instanceof Op.AveragePool p && p.kernel().length() != 2 || op instanceof Op.MaxPool mp && mp.kernel().length() != 2) {
       return "only 2-D pooling has a quantized kernel here";
@@ -449,12 +444,12 @@ final class TorchScriptTranslator {
     String var = vars.fresh(qNode.output());
     if (x.q().equals(out)) {
       let(var, expr);
-      count("quantized " + kernelName(op));
+      count("aten::" + kernelName(op) + " (quint8)");
     } else {
       String tmp = vars.fresh(n.output());
       let(tmp, expr);
       let(var, "torch.quantize_per_tensor(torch.dequantize(" + tmp + "), " + out.args() + ", " + QUINT8 + ")");
-      count("quantized " + kernelName(op) + " + requantize");
+      count("aten::" + kernelName(op) + " (quint8) + requantize");
     }
     values.put(qNode.output(), new Quant(var, out));
     return null;
@@ -467,6 +462,12 @@ final class TorchScriptTranslator {
       return "adaptive_avg_pool2d";
     } else if (op instanceof Op.MaxPool) {
       return "max_pool2d";
+    } else if (op instanceof Op.Transpose) {
+      return "permute";
+    } else if (op instanceof Op.Gemm gemm) {
+      return linearLike(gemm) ? "linear" : "matmul";
+    } else if (op instanceof Op.Conv c) {
+      return "conv" + c.kernel().length() + "d";
     }
     return op.type().toLowerCase(java.util.Locale.ROOT);
   }
@@ -562,7 +563,7 @@ final class TorchScriptTranslator {
     if (n.outputs().size() != 1) {
       throw new UnsupportedOpException(n.name(), n.op().type(), n.outputs().size() + " outputs; only single-output ops are supported");
     }
-    if (n.inputs().stream().anyMatch(i -> !i.isEmpty() && value(i) instanceof Dq) && !(n.op() instanceof Op.Softmax)) {
+    if (n.inputs().stream().anyMatch(i -> !i.isEmpty() && value(i) instanceof Dq)) {
       count("aten::" + kernelName(n.op()) + " on dequantized values");
     }
     boolean hasConstants = n.inputs().stream().anyMatch(i -> !i.isEmpty() && isConstant(value(i)));
@@ -688,9 +689,13 @@ final class TorchScriptTranslator {
       }
       return "torch.mean(" + in.get(0) + ", " + list(dims) + ", True)";
     } else if (op instanceof Op.Flatten f) {
-      int axis = f.axis() < 0 ? f.axis() + rankOf(n, 0) : f.axis();
+      int rank = rankOf(n, 0);
+      int axis = f.axis() < 0 ? f.axis() + rank : f.axis();
       if (axis == 0) {
         return "torch.reshape(" + in.get(0) + ", [1, -1])";
+      }
+      if (axis == rank) {
+        return "torch.reshape(" + in.get(0) + ", [-1, 1])";
       }
       String inner = "torch.flatten(" + in.get(0) + ", " + axis + ", -1)";
       return axis == 1 ? inner : "torch.flatten(" + inner + ", 0, " + (axis - 1) + ")";
