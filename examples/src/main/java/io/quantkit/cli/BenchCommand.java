@@ -7,14 +7,20 @@ import io.quantkit.backend.RunnerOptions;
 import io.quantkit.data.Dataset;
 import io.quantkit.eval.Throughput;
 import io.quantkit.ir.Graph;
+import io.quantkit.pytorch.PyTorchBackend;
+import io.quantkit.pytorch.PyTorchEngine;
 import io.quantkit.quant.Calibration;
 import io.quantkit.quant.CalibrationMethod;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Locale;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,6 +50,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--iterations", defaultValue = "100", description = "Measured runs per case (default ${DEFAULT-VALUE}).")
   int iterations;
 
+  @Option(names = "--int8", paramLabel = "FILE",
+      description = "Also measure this INT8 model (a .qdq.onnx from quantize) on each backend, in the same run, and print "
+          + "INT8/FP32 throughput ratios.")
+  Path int8;
+
   @Option(names = "--split", defaultValue = "test", hidden = true)
   String split;
 
@@ -53,23 +64,44 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Graph graph = model.load();
     if (calibrationMethods != null) {
-      return calibrationCost(graph);
+      return calibrationCost(model.load());
     }
     DataOptions data = new DataOptions();
     data.split = split;
     Dataset images = data.open();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("model %s, %s threads%n", model.path().getFileName(), common.threads == 0 ? "all" : common.threads);
+    if (backends.stream().anyMatch(b -> b.startsWith(PyTorchBackend.NAME))) {
+      out.printf("PyTorch %s, quantized engine %s%n", PyTorchEngine.version(), PyTorchEngine.quantizedEngine().orElse("unknown"));
+    }
     out.printf("%-12s %6s %12s %12s%n", "backend", "batch", "images/s", "ms/batch");
+    Graph[] graph = new Graph[1];
+    Supplier<Graph> load = () -> graph[0] != null ? graph[0] : (graph[0] = model.load());
+    Graph int8Graph = int8 == null ? null : ModelOptions.load(int8);
+    Map<String, Double> fp32Speed = new LinkedHashMap<>();
     for (String name : backends) {
-      try (Runner runner = Backends.named(name).compile(graph, RunnerOptions.builder().threads(common.threads).build())) {
+      RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
+      try (Runner runner = NativeModels.runner(name, model.path(), load, options)) {
         for (int batch : batchSizes) {
           Throughput.Result r = Throughput.builder().batchSize(batch).warmup(warmup).iterations(iterations).build()
               .measure(runner, images);
           out.printf("%-12s %6d %12.1f %12.3f%n", name, batch, r.imagesPerSecond(), r.medianMillis());
           out.flush();
+          fp32Speed.put(name + "@" + batch, r.imagesPerSecond());
+        }
+      }
+      if (int8Graph != null) {
+        // right after the same backend's FP32 rows, so a slow phase of the machine hits both
+        try (Runner runner = Backends.named(name).compile(int8Graph, options)) {
+          for (int batch : batchSizes) {
+            Throughput.Result r = Throughput.builder().batchSize(batch).warmup(warmup).iterations(iterations).build()
+                .measure(runner, images);
+            double ratio = r.imagesPerSecond() / fp32Speed.get(name + "@" + batch);
+            out.printf("%-12s %6d %12.1f %12.3f   INT8/FP32 %.2fx%n", name + "/int8", batch, r.imagesPerSecond(),
+                r.medianMillis(), ratio);
+            out.flush();
+          }
         }
       }
     }

@@ -1,6 +1,5 @@
 package io.quantkit.cli;
 
-import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.eval.Comparison;
@@ -11,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,7 +25,8 @@ final class CompareCommand implements Callable<Integer> {
   @Mixin DataOptions data = new DataOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--backends", split = ",", defaultValue = "reference,onnx", description = "Comma-separated backends (default ${DEFAULT-VALUE}).")
+  @Option(names = "--backends", split = ",", defaultValue = "reference,onnx", description = "Comma-separated backends (default ${DEFAULT-VALUE}); NAME=FILE runs FILE as it is on that backend, "
+          + "e.g. pytorch=resnet8.pt.")
   List<String> backends;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the comparison JSON here.")
@@ -33,12 +34,13 @@ final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Graph graph = model.load();
     RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
     Map<String, Runner> runners = new LinkedHashMap<>();
+    Graph[] graph = new Graph[1];
+    Supplier<Graph> load = () -> graph[0] != null ? graph[0] : (graph[0] = model.load());
     try {
       for (String name : backends) {
-        runners.put(name, Backends.named(name).compile(graph, options));
+        runners.put(name, NativeModels.runner(name, model.path(), load, options));
       }
       ComparisonReport result = Comparison.builder()
           .dataset(data.open())

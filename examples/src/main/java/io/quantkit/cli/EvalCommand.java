@@ -1,12 +1,10 @@
 package io.quantkit.cli;
 
-import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.data.Dataset;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.eval.Evaluation;
-import io.quantkit.ir.Graph;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +21,7 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin DataOptions data = new DataOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--backend", defaultValue = "reference", description = "reference, onnx, ... (default ${DEFAULT-VALUE}).")
+  @Option(names = "--backend", defaultValue = "reference", description = "reference, onnx, pytorch, ... (default ${DEFAULT-VALUE}). A TorchScript --model runs as it is on pytorch.")
   String backend;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the AccuracyReport JSON here.")
@@ -35,21 +33,21 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path modelPath = model.path();
-    Graph graph = model.load();
     Dataset dataset = data.open();
     AccuracyReport base = baseline == null ? null : AccuracyReport.readJson(baseline);
-    Evaluation.Builder evaluation = Evaluation.builder()
-        .dataset(dataset)
-        .batchSize(data.batchSize)
-        .model(modelPath.getFileName().toString())
-        .backend(backend)
-        .precision(ModelOptions.precisionOf(graph))
-        .progress(new Progress(spec.commandLine().getErr(), "eval " + backend)::update);
-    if (base != null) {
-      evaluation.baseline(base);
-    }
     AccuracyReport result;
-    try (Runner runner = Backends.named(backend).compile(graph, RunnerOptions.builder().threads(common.threads).build())) {
+    RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
+    try (Runner runner = NativeModels.runner(backend, modelPath, model::load, options)) {
+      Evaluation.Builder evaluation = Evaluation.builder()
+          .dataset(dataset)
+          .batchSize(data.batchSize)
+          .model(modelPath.getFileName().toString())
+          .backend(backend)
+          .precision(precisionOf(runner))
+          .progress(new Progress(spec.commandLine().getErr(), "eval " + backend)::update);
+      if (base != null) {
+        evaluation.baseline(base);
+      }
       result = evaluation.build().run(runner);
     }
     spec.commandLine().getOut().println(result.toSummary());
@@ -58,5 +56,14 @@ final class EvalCommand implements Callable<Integer> {
       spec.commandLine().getOut().println("report written to " + report);
     }
     return 0;
+  }
+
+  /** "fp32" / "int8" from the graph; a model file run as it is has none: "native". */
+  private static String precisionOf(Runner runner) {
+    try {
+      return ModelOptions.precisionOf(runner.graph());
+    } catch (UnsupportedOperationException e) {
+      return "native";
+    }
   }
 }

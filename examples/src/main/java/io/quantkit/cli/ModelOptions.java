@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** --model: a Keras .h5 or an .onnx file; the MLPerf Tiny ResNet8 in QUANTKIT_HOME by default. */
 final class ModelOptions {
-  @Option(names = "--model", paramLabel = "FILE", description = "Keras .h5 or .onnx model (default: ResNet8 in QUANTKIT_HOME).")
+  @Option(names = "--model", paramLabel = "FILE", description = "Keras .h5, .onnx, or a TorchScript .pt (run as it is on pytorch) (default: ResNet8 in QUANTKIT_HOME).")
   Path model;
 
   Path path() {
@@ -29,6 +29,11 @@ final class ModelOptions {
     }
     if (name.endsWith(".onnx")) {
       return OnnxModel.load(file);
+    }
+    String nativeBackend = NativeModels.nativeBackendOf(file);
+    if (nativeBackend != null) {
+      throw new ModelFormatException(file + " is a model file that backend '" + nativeBackend + "' runs as it is, without "
+          + "an IR: use --backend " + nativeBackend + " (compare: --backends " + nativeBackend + "=" + file + ")");
     }
     throw new ModelFormatException(file + ": unknown model format (expected a Keras .h5 or an .onnx file)");
   }
