@@ -15,10 +15,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -51,8 +49,8 @@ final class BenchCommand implements Callable<Integer> {
   int iterations;
 
   @Option(names = "--int8", paramLabel = "FILE",
-      description = "Also measure this INT8 model (a .qdq.onnx from quantize) on each backend, in the same run, and print "
-          + "INT8/FP32 throughput ratios.")
+      description = "Also measure this INT8 model (a .qdq.onnx from quantize) on each backend, in rounds alternating with "
+          + "the FP32 model, and print the INT8/FP32 throughput ratios.")
   Path int8;
 
   @Option(names = "--split", defaultValue = "test", hidden = true)
@@ -79,33 +77,53 @@ final class BenchCommand implements Callable<Integer> {
     Graph[] graph = new Graph[1];
     Supplier<Graph> load = () -> graph[0] != null ? graph[0] : (graph[0] = model.load());
     Graph int8Graph = int8 == null ? null : ModelOptions.load(int8);
-    Map<String, Double> fp32Speed = new LinkedHashMap<>();
     for (String name : backends) {
       RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
       try (Runner runner = NativeModels.runner(name, model.path(), load, options)) {
+        if (int8Graph != null) {
+          try (Runner quantized = Backends.named(name).compile(int8Graph, options)) {
+            for (int batch : batchSizes) {
+              interleaved(out, name, batch, runner, quantized, images);
+            }
+          }
+          continue;
+        }
         for (int batch : batchSizes) {
           Throughput.Result r = Throughput.builder().batchSize(batch).warmup(warmup).iterations(iterations).build()
               .measure(runner, images);
           out.printf("%-12s %6d %12.1f %12.3f%n", name, batch, r.imagesPerSecond(), r.medianMillis());
           out.flush();
-          fp32Speed.put(name + "@" + batch, r.imagesPerSecond());
-        }
-      }
-      if (int8Graph != null) {
-        // right after the same backend's FP32 rows, so a slow phase of the machine hits both
-        try (Runner runner = Backends.named(name).compile(int8Graph, options)) {
-          for (int batch : batchSizes) {
-            Throughput.Result r = Throughput.builder().batchSize(batch).warmup(warmup).iterations(iterations).build()
-                .measure(runner, images);
-            double ratio = r.imagesPerSecond() / fp32Speed.get(name + "@" + batch);
-            out.printf("%-12s %6d %12.1f %12.3f   INT8/FP32 %.2fx%n", name + "/int8", batch, r.imagesPerSecond(),
-                r.medianMillis(), ratio);
-            out.flush();
-          }
         }
       }
     }
     return 0;
+  }
+
+  /**
+   * FP32 and INT8 in alternating rounds of 10 timed batches each (after the warm-up of both), so
+   * a slow phase of the machine hits both sides of the ratio; prints the median images/s of each
+   * and the median and range of the per-round INT8/FP32 ratios.
+   */
+  private void interleaved(PrintWriter out, String name, int batch, Runner fp32, Runner int8, Dataset images) {
+    int rounds = Math.max(5, iterations / 10);
+    Throughput warm = Throughput.builder().batchSize(batch).warmup(warmup).iterations(1).build();
+    warm.measure(fp32, images);
+    warm.measure(int8, images);
+    Throughput round = Throughput.builder().batchSize(batch).warmup(1).iterations(10).build();
+    double[] a = new double[rounds];
+    double[] b = new double[rounds];
+    double[] ratio = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      a[i] = round.measure(fp32, images).imagesPerSecond();
+      b[i] = round.measure(int8, images).imagesPerSecond();
+      ratio[i] = b[i] / a[i];
+    }
+    double[] sorted = ratio.clone();
+    Arrays.sort(sorted);
+    out.printf("%-12s %6d %12.1f %12.3f%n", name, batch, median(a), 1e3 * batch / median(a));
+    out.printf("%-12s %6d %12.1f %12.3f   INT8/FP32 %.2fx (rounds %.2f..%.2fx)%n", name + "/int8", batch, median(b),
+        1e3 * batch / median(b), median(ratio), sorted[0], sorted[sorted.length - 1]);
+    out.flush();
   }
 
   /**
