@@ -48,6 +48,9 @@ public final class PyTorchEngine {
       if (!"false".equalsIgnoreCase(System.getProperty("quantkit.pytorch.keepFreedMemory"))) {
         keepFreedMemory();
       }
+      if (System.getenv("OMP_WAIT_POLICY") == null) {
+        setenv("OMP_WAIT_POLICY", "PASSIVE");
+      }
       try {
         engine = Engine.getEngine("PyTorch");
       } catch (RuntimeException | UnsatisfiedLinkError e) {
@@ -78,10 +81,30 @@ public final class PyTorchEngine {
       return;
     }
     try {
-      NativeLibrary.getInstance("c").getFunction("setenv").invokeInt(new Object[] {"TORCH_CPP_LOG_LEVEL", "ERROR", 0});
+      setenv("TORCH_CPP_LOG_LEVEL", "ERROR");
       NativeLibrary.getInstance(c10.toString()).getFunction("_ZN3c1011initLoggingEv").invokeVoid(new Object[0]);
     } catch (UnsatisfiedLinkError e) {
       // another libc or libtorch build: it keeps its default log level
+    }
+  }
+
+  /**
+   * Sets an environment variable of this process for native libraries that DJL has not loaded
+   * yet (Java's own environment map is a snapshot and does not change).
+   *
+   * <p>OMP_WAIT_POLICY: PyTorch parallelizes each operator with OpenMP (GNU libgomp), whose
+   * threads by default spin at the barrier after every operator; libgomp reads the policy once, when
+   * it loads. On a machine whose cores other processes also use, a spinning thread waits for a
+   * descheduled one at every one of ResNet8's ~40 operators: 5 images/s instead of 705 at batch 1,
+   * 103 instead of 2,929 at batch 32 (2 threads, this repository's shared 2-core machine, one
+   * {@code bench} session each). PASSIVE makes idle threads sleep. Set OMP_WAIT_POLICY=ACTIVE in
+   * the environment to keep spinning on a dedicated machine.
+   */
+  private static void setenv(String name, String value) {
+    try {
+      NativeLibrary.getInstance("c").getFunction("setenv").invokeInt(new Object[] {name, value, 0});
+    } catch (UnsatisfiedLinkError e) {
+      // not glibc: the library keeps its default
     }
   }
 
