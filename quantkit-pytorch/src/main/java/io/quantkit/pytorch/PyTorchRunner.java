@@ -71,6 +71,16 @@ final class PyTorchRunner implements Runner {
     return warnings;
   }
 
+  /** Native tensors this runner holds between runs (each run frees its own before returning). */
+  int liveNativeArrays() {
+    return manager.isOpen() ? manager.getManagedArrays().size() : 0;
+  }
+
+  /** Whether the module and every native tensor have been freed ({@link #close}). */
+  boolean released() {
+    return !manager.isOpen();
+  }
+
   /** Names of the module's parameters as PyTorch lists them ({@code conv2d_1.weight}, ...). */
   List<String> parameterNames() {
     lock.readLock().lock();
