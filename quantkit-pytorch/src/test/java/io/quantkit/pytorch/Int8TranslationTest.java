@@ -155,6 +155,26 @@ class Int8TranslationTest {
     assertTrue(e.getMessage().contains("per-axis quantization of activation 'x'"), e.getMessage());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"UINT8, 3", "INT8, -3"})
+  void aQuantizedGraphOutputComesBackAsItsIntegers(DataType type, int zeroPoint) {
+    Graph.Builder b = Graph.builder("q_out");
+    b.input(new ValueInfo("x", DataType.FLOAT32, Shape.of(-1, 5)));
+    b.initializer("s", Tensor.scalar(0.1f));
+    b.initializer("z", Tensor.ofBytes(type, Shape.scalar(), (byte) zeroPoint));
+    b.node(Node.of("q", new Op.QuantizeLinear(1), List.of("x", "s", "z"), List.of("y")));
+    b.output("y");
+    Graph g = b.build();
+    // saturation at both ends, exact values and halves (round half to even)
+    Tensor x = Tensor.ofFloats(Shape.of(2, 5), -30f, -0.05f, 0f, 0.25f, 0.3f, 1.05f, 2f, 12.6f, 30f, -0.35f);
+    try (Runner torch = BACKEND.compile(g, RunnerOptions.defaults()); Runner exact = Backends.named("reference").compile(g)) {
+      Tensor a = torch.run(x);
+      Tensor r = exact.run(x);
+      assertEquals(type, a.type());
+      assertEquals(r, a);
+    }
+  }
+
   private static int argmax(Tensor t, int row) {
     int k = t.shape().dim(1);
     int best = 0;
