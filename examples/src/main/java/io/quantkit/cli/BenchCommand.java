@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,12 +73,11 @@ final class BenchCommand implements Callable<Integer> {
       out.printf("PyTorch %s, quantized engine %s%n", PyTorchEngine.version(), PyTorchEngine.quantizedEngine().orElse("unknown"));
     }
     out.printf("%-12s %6s %12s %12s%n", "backend", "batch", "images/s", "ms/batch");
-    Graph[] graph = new Graph[1];
-    Supplier<Graph> load = () -> graph[0] != null ? graph[0] : (graph[0] = model.load());
+    ModelRunners models = new ModelRunners();
     Graph int8Graph = int8 == null ? null : ModelOptions.load(int8);
     for (String name : backends) {
       RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
-      try (Runner runner = NativeModels.runner(name, model.path(), load, options)) {
+      try (Runner runner = models.open(name, model.path(), options, new ModelRunners.SignatureOptions())) {
         if (int8Graph != null) {
           try (Runner quantized = Backends.named(name).compile(int8Graph, options)) {
             for (int batch : batchSizes) {

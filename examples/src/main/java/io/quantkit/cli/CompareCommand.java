@@ -4,13 +4,11 @@ import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.eval.Comparison;
 import io.quantkit.eval.ComparisonReport;
-import io.quantkit.ir.Graph;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,8 +23,11 @@ final class CompareCommand implements Callable<Integer> {
   @Mixin DataOptions data = new DataOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--backends", split = ",", defaultValue = "reference,onnx", description = "Comma-separated backends (default ${DEFAULT-VALUE}); NAME=FILE runs FILE as it is on that backend, "
-          + "e.g. pytorch=resnet8.pt.")
+  @Mixin ModelRunners.SignatureOptions signature = new ModelRunners.SignatureOptions();
+
+  @Option(names = "--backends", split = ",", defaultValue = "reference,onnx",
+      description = "Comma-separated backends (default ${DEFAULT-VALUE}); BACKEND@MODEL runs another model file on that backend, "
+          + "e.g. tf@resnet8_savedmodel,onnx@resnet8.onnx.")
   List<String> backends;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the comparison JSON here.")
@@ -35,12 +36,14 @@ final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
+    ModelRunners models = new ModelRunners();
     Map<String, Runner> runners = new LinkedHashMap<>();
-    Graph[] graph = new Graph[1];
-    Supplier<Graph> load = () -> graph[0] != null ? graph[0] : (graph[0] = model.load());
     try {
-      for (String name : backends) {
-        runners.put(name, NativeModels.runner(name, model.path(), load, options));
+      for (String entry : backends) {
+        int at = entry.indexOf('@');
+        String name = at < 0 ? entry : entry.substring(0, at);
+        Path file = at < 0 ? model.path() : Path.of(entry.substring(at + 1));
+        runners.put(entry, models.open(name, file, options, signature));
       }
       ComparisonReport result = Comparison.builder()
           .dataset(data.open())
@@ -50,7 +53,7 @@ final class CompareCommand implements Callable<Integer> {
           .run(runners);
       spec.commandLine().getOut().println(result.toSummary());
       if (report != null) {
-        result.writeJson(report);
+        result.save(report);
         spec.commandLine().getOut().println("report written to " + report);
       }
     } finally {

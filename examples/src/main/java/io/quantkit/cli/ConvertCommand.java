@@ -4,6 +4,7 @@ import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
 import io.quantkit.pytorch.TorchScriptExport;
 import io.quantkit.pytorch.TorchScriptModel;
+import io.quantkit.tf.SavedModels;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +22,12 @@ final class ConvertCommand implements Callable<Integer> {
   @Mixin ModelOptions model = new ModelOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--to", required = true, description = "Target format: onnx, or torchscript (a .pt that torch.jit.load and "
-      + "DJL open; a QDQ .onnx becomes INT8 TorchScript on PyTorch's quantized operators).")
+  @Option(names = "--to", required = true, description = "Target format: onnx, savedmodel (a TensorFlow SavedModel directory) "
+      + "or torchscript (a .pt that torch.jit.load and DJL open; a QDQ .onnx becomes INT8 TorchScript on PyTorch's "
+      + "quantized operators).")
   String format;
 
-  @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output file.")
+  @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output file (a directory for savedmodel).")
   Path out;
 
   @Override
@@ -33,8 +35,16 @@ final class ConvertCommand implements Callable<Integer> {
     if (format.equalsIgnoreCase("torchscript")) {
       return torchScript(model.load());
     }
+    if (format.equalsIgnoreCase("savedmodel")) {
+      Graph graph = model.load();
+      SavedModels.save(graph, out);
+      spec.commandLine().getOut().printf("wrote TensorFlow SavedModel %s (signature serving_default: %s -> %s)%n", out,
+          graph.inputs().stream().map(v -> v.name() + " " + v.type() + " " + v.shape()).toList(), graph.outputs());
+      return 0;
+    }
     if (!format.equalsIgnoreCase("onnx")) {
-      throw new ParameterException(spec.commandLine(), "--to " + format + " is not supported (supported: onnx, torchscript)");
+      throw new ParameterException(spec.commandLine(), "--to " + format + " is not supported (supported: onnx, savedmodel, "
+          + "torchscript)");
     }
     Graph graph = model.load();
     OnnxModel.save(graph, out);

@@ -21,7 +21,9 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin DataOptions data = new DataOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--backend", defaultValue = "reference", description = "reference, onnx, pytorch, ... (default ${DEFAULT-VALUE}). A TorchScript --model runs as it is on pytorch.")
+  @Mixin ModelRunners.SignatureOptions signature = new ModelRunners.SignatureOptions();
+
+  @Option(names = "--backend", description = "reference, onnx, tf, ... (default: reference; for a SavedModel directory: tf).")
   String backend;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the AccuracyReport JSON here.")
@@ -33,37 +35,29 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path modelPath = model.path();
+    String backend = this.backend != null ? this.backend : ModelRunners.defaultBackend(modelPath);
+    ModelRunners runners = new ModelRunners();
     Dataset dataset = data.open();
-    AccuracyReport base = baseline == null ? null : AccuracyReport.readJson(baseline);
+    AccuracyReport base = baseline == null ? null : AccuracyReport.load(baseline);
+    Evaluation.Builder evaluation = Evaluation.builder()
+        .dataset(dataset)
+        .batchSize(data.batchSize)
+        .model(modelPath.getFileName().toString())
+        .backend(backend)
+        .precision(runners.precision(modelPath))
+        .progress(new Progress(spec.commandLine().getErr(), "eval " + backend)::update);
+    if (base != null) {
+      evaluation.baseline(base);
+    }
     AccuracyReport result;
-    RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
-    try (Runner runner = NativeModels.runner(backend, modelPath, model::load, options)) {
-      Evaluation.Builder evaluation = Evaluation.builder()
-          .dataset(dataset)
-          .batchSize(data.batchSize)
-          .model(modelPath.getFileName().toString())
-          .backend(backend)
-          .precision(precisionOf(runner))
-          .progress(new Progress(spec.commandLine().getErr(), "eval " + backend)::update);
-      if (base != null) {
-        evaluation.baseline(base);
-      }
+    try (Runner runner = runners.open(backend, modelPath, RunnerOptions.builder().threads(common.threads).build(), signature)) {
       result = evaluation.build().run(runner);
     }
     spec.commandLine().getOut().println(result.toSummary());
     if (report != null) {
-      result.writeJson(report);
+      result.save(report);
       spec.commandLine().getOut().println("report written to " + report);
     }
     return 0;
-  }
-
-  /** "fp32" / "int8" from the graph; a model file run as it is has none: "native". */
-  private static String precisionOf(Runner runner) {
-    try {
-      return ModelOptions.precisionOf(runner.graph());
-    } catch (UnsupportedOperationException e) {
-      return "native";
-    }
   }
 }

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       QuantizeCommand.class,
       InspectCommand.class,
       SweepCommand.class,
+      DebugCommand.class, PlaygroundCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

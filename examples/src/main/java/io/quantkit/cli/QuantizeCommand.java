@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-    description = "Static INT8 post-training quantization: calibrate on training images, write a QDQ .onnx and its plan.")
+    description = {"Static INT8 post-training quantization: calibrate on training images, write a QDQ .onnx and its plan.",
+        "Without --out: the whole job (FP32 and INT8 accuracy, per-layer error, report.html in --out-dir)."})
 final class QuantizeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model = new ModelOptions();
@@ -39,8 +40,10 @@ final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--calib-backend", defaultValue = "onnx", description = "Backend that runs calibration (default ${DEFAULT-VALUE}).")
   String calibBackend;
 
-  @Option(names = "--out", required = true, paramLabel = "FILE", description = "The quantized QDQ .onnx to write.")
+  @Option(names = "--out", paramLabel = "FILE", description = "The quantized QDQ .onnx to write (without it: the whole job).")
   Path out;
+
+  @Mixin QuantizeJob.Options job = new QuantizeJob.Options();
 
   @Option(names = "--plan", paramLabel = "FILE", description = "Also write the quantization plan JSON here.")
   Path planFile;
@@ -51,6 +54,9 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (out == null) {
+      return new QuantizeJob(this).call();
+    }
     PrintWriter stdout = spec.commandLine().getOut();
     Graph fp32 = model.load();
     QuantPlan plan;

@@ -93,7 +93,7 @@ final class SweepCommand implements Callable<Integer> {
         jpegBase = evaluate(runner, jpegTest, null, "fp32", err);
       }
     }
-    base.writeJson(outDir.resolve("fp32.report.json"));
+    base.save(outDir.resolve("fp32.report.json"));
 
     List<String> rows = new ArrayList<>();
     rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | — | — | %s | %,d B (100 %%) |",
@@ -125,7 +125,7 @@ final class SweepCommand implements Callable<Integer> {
               rj = evaluate(runner, jpegTest, jpegBase, "int8", err);
             }
           }
-          r.writeJson(outDir.resolve(config + ".report.json"));
+          r.save(outDir.resolve(config + ".report.json"));
           StringBuilder others = new StringBuilder();
           for (String other : extraBackends()) {
             try (Runner runner = Backends.named(other).compile(q.graph(), runnerOptions)) {

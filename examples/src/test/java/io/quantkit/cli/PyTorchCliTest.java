@@ -54,16 +54,15 @@ class PyTorchCliTest {
     AccuracyReport a = AccuracyReport.readJson(fromGraph);
     AccuracyReport b = AccuracyReport.readJson(fromFile);
     assertEquals("pytorch", b.backend());
-    assertEquals("native", b.precision());
     assertEquals(expected.correct(), a.correct());
     assertEquals(expected.correct(), b.correct());
 
     Path cmp = dir.resolve("cmp.json");
-    Result r = run("compare", "--backends", "reference,onnx,pytorch,pytorch=" + pt, "--limit", "32", "--report", cmp.toString());
+    Result r = run("compare", "--backends", "reference,onnx,pytorch,pytorch@" + pt, "--limit", "32", "--report", cmp.toString());
     assertEquals(0, r.exit(), r.err());
     ComparisonReport report = ComparisonReport.readJson(cmp);
     assertEquals(1.0, report.pair("reference", "pytorch").agreement());
-    assertEquals(1.0, report.pair("onnx", "pytorch=" + pt).agreement());
+    assertEquals(1.0, report.pair("onnx", "pytorch@" + pt).agreement());
   }
 
   @Test

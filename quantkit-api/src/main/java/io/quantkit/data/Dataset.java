@@ -3,7 +3,10 @@ package io.quantkit.data;
 import io.quantkit.tensor.Shape;
 import java.util.List;
 
-/** A fixed, ordered, labelled image set. Deterministic: the same index always gives the same image. */
+/**
+ * A fixed, ordered, labelled image set. Deterministic: the same index always gives the same image.
+ * For calibration it is one adapter of {@link io.quantkit.quant.CalibrationData}.
+ */
 public interface Dataset {
 
   /** Human-readable identity, e.g. "cifar10/test_batch.bin". */
@@ -11,6 +14,10 @@ public interface Dataset {
 
   int size();
 
+  /**
+   * Class names, in label order; unmodifiable (the SDK's datasets return an {@code ImmutableList},
+   * and everything that keeps the names copies them).
+   */
   List<String> classNames();
 
   /** Shape of one image, [H, W, C]. */

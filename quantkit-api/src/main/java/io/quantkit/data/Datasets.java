@@ -2,7 +2,7 @@ package io.quantkit.data;
 
 import com.google.common.base.Preconditions;
 import io.quantkit.tensor.Shape;
-import java.util.List;
+import com.google.common.collect.ImmutableList;
 
 /** Combinators over {@link Dataset}. */
 public final class Datasets {
@@ -25,8 +25,8 @@ public final class Datasets {
       }
 
       @Override
-      public List<String> classNames() {
-        return base.classNames();
+      public ImmutableList<String> classNames() {
+        return ImmutableList.copyOf(base.classNames());
       }
 
       @Override
