@@ -61,6 +61,11 @@ final class SweepCommand implements Callable<Integer> {
       description = "Also measure agreement with FP32 on the 10,000 JPEG test images (default ${DEFAULT-VALUE}).")
   boolean jpeg;
 
+  @Option(names = "--also-on", split = ",", defaultValue = "pytorch",
+      description = "Also run each INT8 model on these backends: flips vs FP32 and agreement with ONNX Runtime (default "
+          + "${DEFAULT-VALUE}; --also-on= for none).")
+  List<String> alsoOn;
+
   @Option(names = "--out-dir", defaultValue = "out/sweep", description = "Where the .qdq.onnx files, plans and table go (default ${DEFAULT-VALUE}).")
   Path outDir;
 
@@ -92,7 +97,8 @@ final class SweepCommand implements Callable<Integer> {
 
     List<String> rows = new ArrayList<>();
     rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | — | — | %s | %,d B (100 %%) |",
-        "fp32", "fp32", "—", 100 * base.top1(), jpegBase == null ? "—" : String.format(Locale.ROOT, "%.2f %% top-1", 100 * jpegBase.top1()), fp32Bytes));
+        "fp32", "fp32", "—", 100 * base.top1(), jpegBase == null ? "—" : String.format(Locale.ROOT, "%.2f %% top-1", 100 * jpegBase.top1()), fp32Bytes)
+        + " — | — |".repeat(extraBackends().size()));
     for (String act : activations) {
       for (boolean perChannel : new boolean[] {false, true}) {
         for (String methodName : methods) {
@@ -120,11 +126,22 @@ final class SweepCommand implements Callable<Integer> {
             }
           }
           r.save(outDir.resolve(config + ".report.json"));
+          StringBuilder others = new StringBuilder();
+          for (String other : extraBackends()) {
+            try (Runner runner = Backends.named(other).compile(q.graph(), runnerOptions)) {
+              AccuracyReport o = evaluate(runner, test, base, "int8", err);
+              int agree = 0;
+              for (int i = 0; i < o.samples(); i++) {
+                agree += o.prediction(i) == r.prediction(i) ? 1 : 0;
+              }
+              others.append(String.format(Locale.ROOT, " %d | %.1f %% |", o.flips(), 100.0 * agree / o.samples()));
+            }
+          }
           String jpegCell = rj == null ? "—" : String.format(Locale.ROOT, "%.2f %% (%d flips)",
               100.0 * (rj.samples() - rj.flips()) / rj.samples(), rj.flips());
           rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | %+.2f | %d | %s | %,d B (%.1f %%) |",
               act, perChannel ? "per-channel" : "per-tensor", methodName, 100 * r.top1(), 0.0 - r.dropPoints(), r.flips(),
-              jpegCell, bytes, 100.0 * bytes / fp32Bytes));
+              jpegCell, bytes, 100.0 * bytes / fp32Bytes) + others);
         }
       }
     }
@@ -132,8 +149,17 @@ final class SweepCommand implements Callable<Integer> {
     table.append(String.format(Locale.ROOT,
         "Calibration: first %d images of the training split; evaluation: %d images of %s on ONNX Runtime%s.%n%n",
         calib.size(), test.size(), test.name(), jpegTest == null ? "" : "; JPEG: paired agreement with FP32 on " + jpegTest.size() + " images"));
-    table.append("| activations | weights | method | top-1 | change (pt) | flips | JPEG agreement | .onnx size |\n");
-    table.append("|---|---|---|---|---|---|---|---|\n");
+    if (!extraBackends().isEmpty()) {
+      table.append("The same QDQ models also run on ").append(String.join(", ", extraBackends()))
+          .append(": flips vs FP32 and agreement with ONNX Runtime's INT8 predictions on the same images.\n\n");
+    }
+    StringBuilder header = new StringBuilder("| activations | weights | method | top-1 | change (pt) | flips | JPEG agreement | .onnx size |");
+    StringBuilder rule = new StringBuilder("|---|---|---|---|---|---|---|---|");
+    for (String other : extraBackends()) {
+      header.append(' ').append(other).append(" flips | ").append(other).append(" = ORT |");
+      rule.append("---|---|");
+    }
+    table.append(header).append('\n').append(rule).append('\n');
     rows.forEach(r -> table.append(r).append('\n'));
     Path tableFile = outDir.resolve("sweep.md");
     Path tmp = Files.createTempFile(outDir, "sweep", ".tmp");
@@ -144,12 +170,22 @@ final class SweepCommand implements Callable<Integer> {
     return 0;
   }
 
+  private List<String> extraBackends() {
+    List<String> out = new ArrayList<>();
+    for (String b : alsoOn == null ? List.<String>of() : alsoOn) {
+      if (!b.isBlank() && !b.equals("onnx")) {
+        out.add(b.strip());
+      }
+    }
+    return out;
+  }
+
   private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, PrintWriter err) {
     return evaluate(runner, data, baseline, precision, new Progress(err, "eval " + data.name())::update);
   }
 
   private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, ProgressListener progress) {
-    Evaluation.Builder b = Evaluation.builder().dataset(data).batchSize(100).backend("onnx").precision(precision)
+    Evaluation.Builder b = Evaluation.builder().dataset(data).batchSize(100).backend(runner.backendName()).precision(precision)
         .model(model.path().getFileName().toString()).progress(progress);
     if (baseline != null) {
       b.baseline(baseline);
