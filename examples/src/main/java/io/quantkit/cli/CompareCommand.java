@@ -33,6 +33,7 @@ final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    new OutputChecks().input("--model", model.path()).output("--report", report).check();
     Graph graph = model.load();
     RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
     Map<String, Runner> runners = new LinkedHashMap<>();

@@ -29,6 +29,7 @@ final class ConvertCommand implements Callable<Integer> {
     if (!format.equalsIgnoreCase("onnx")) {
       throw new ParameterException(spec.commandLine(), "--to " + format + " is not supported yet (supported: onnx)");
     }
+    new OutputChecks().input("--model", model.path()).output("--out", out).check();
     Graph graph = model.load();
     OnnxModel.save(graph, out);
     spec.commandLine().getOut().printf("wrote %s (%d nodes, %d initializers, %,d bytes)%n",

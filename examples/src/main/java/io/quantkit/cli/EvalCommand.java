@@ -35,6 +35,7 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path modelPath = model.path();
+    new OutputChecks().input("--model", modelPath).input("--baseline", baseline).output("--report", report).check();
     Graph graph = model.load();
     Dataset dataset = data.open();
     AccuracyReport base = baseline == null ? null : AccuracyReport.readJson(baseline);

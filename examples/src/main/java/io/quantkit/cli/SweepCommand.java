@@ -10,6 +10,7 @@ import io.quantkit.data.QuantkitHome;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.eval.Evaluation;
 import io.quantkit.eval.ProgressListener;
+import io.quantkit.internal.AtomicFiles;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
 import io.quantkit.quant.Calibration;
@@ -22,7 +23,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -68,6 +68,8 @@ final class SweepCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    new OutputChecks().input("--model", model.path()).output("--out-dir", outDir.resolve("sweep.md"))
+        .output("(fp32 model)", outDir.resolve("fp32.onnx")).check();
     Files.createDirectories(outDir);
     Graph fp32 = model.load();
     Backend ort = Backends.named("onnx");
@@ -136,9 +138,7 @@ final class SweepCommand implements Callable<Integer> {
     table.append("|---|---|---|---|---|---|---|---|\n");
     rows.forEach(r -> table.append(r).append('\n'));
     Path tableFile = outDir.resolve("sweep.md");
-    Path tmp = Files.createTempFile(outDir, "sweep", ".tmp");
-    Files.writeString(tmp, table, StandardCharsets.UTF_8);
-    Files.move(tmp, tableFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.write(tableFile, table.toString().getBytes(StandardCharsets.UTF_8));
     out.print(table);
     out.println("table written to " + tableFile);
     return 0;

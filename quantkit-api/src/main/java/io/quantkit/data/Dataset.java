@@ -3,7 +3,10 @@ package io.quantkit.data;
 import io.quantkit.tensor.Shape;
 import java.util.List;
 
-/** A fixed, ordered, labelled image set. Deterministic: the same index always gives the same image. */
+/**
+ * A fixed, ordered, labelled image set. Deterministic: the same index always gives the same image.
+ * Implementations are safe for concurrent use (several threads may read batches at once).
+ */
 public interface Dataset {
 
   /** Human-readable identity, e.g. "cifar10/test_batch.bin". */
@@ -18,6 +21,11 @@ public interface Dataset {
 
   /** Images {@code from} (inclusive) to {@code to} (exclusive) as one batch. */
   Batch batch(int from, int to);
+
+  /** The label (class index) of image {@code index}; the default decodes a one-image batch. */
+  default int label(int index) {
+    return batch(index, index + 1).labels()[0];
+  }
 
   /** The first {@code n} images (all of them when n >= size()). */
   default Dataset limit(int n) {

@@ -150,7 +150,8 @@ public final class ImageFolderDataset implements Dataset {
     if (img.getHeight() != height || img.getWidth() != width) {
       if (!resize) {
         throw new DatasetException("image " + file + " is " + img.getWidth() + "x" + img.getHeight() + " (WxH), but this dataset's images are "
-            + width + "x" + height + "; resize them or enable resizing");
+            + width + "x" + height + "; resize the files, or have them scaled on reading (API: ImageFolderDataset.builder(root)"
+            + ".imageSize(h, w).resize(true); command line: --resize HxW)");
       }
       img = scale(img, width, height);
     }

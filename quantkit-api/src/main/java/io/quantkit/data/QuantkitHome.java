@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableSet;
 import com.google.common.io.BaseEncoding;
 import com.google.common.io.ByteStreams;
 import io.quantkit.DatasetException;
+import io.quantkit.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -180,7 +181,7 @@ public final class QuantkitHome {
     }
     Path tmp;
     try {
-      tmp = Files.createTempFile(folder, "." + wanted.getFileName() + ".", ".part");
+      tmp = AtomicFiles.createSibling(wanted, ".part");
     } catch (IOException e) {
       throw new DatasetException(wanted + " is missing and " + folder + " is not writable (" + e + "). " + advice, e);
     }
@@ -222,7 +223,7 @@ public final class QuantkitHome {
         if (Files.exists(target)) {
           continue;
         }
-        Path tmp = Files.createTempFile(folder, "." + base + ".", ".part");
+        Path tmp = AtomicFiles.createSibling(target, ".part");
         try {
           try (OutputStream out = Files.newOutputStream(tmp)) {
             long n = ByteStreams.copy(e.content(), out);

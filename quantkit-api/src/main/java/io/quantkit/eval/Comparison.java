@@ -2,6 +2,7 @@ package io.quantkit.eval;
 
 import com.google.common.base.Preconditions;
 import io.quantkit.BackendException;
+import io.quantkit.DatasetException;
 import io.quantkit.backend.Runner;
 import io.quantkit.data.Batch;
 import io.quantkit.data.Dataset;
@@ -39,6 +40,9 @@ public final class Comparison {
     List<String> names = new ArrayList<>(runners.keySet());
     Accumulator acc = new Accumulator(names, true);
     int total = dataset.size();
+    if (total == 0) {
+      throw new DatasetException("dataset " + dataset.name() + " has no images: nothing to compare");
+    }
     progress.onProgress(0, total);
     for (int from = 0; from < total; from += batchSize) {
       int to = Math.min(total, from + batchSize);

@@ -3,6 +3,7 @@ package io.quantkit.eval;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quantkit.QuantkitException;
+import io.quantkit.internal.AtomicFiles;
 import io.quantkit.internal.JsonFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,25 +25,12 @@ final class Json {
   }
 
   static <T> T read(String json, Class<T> type, String what) {
-    try {
-      return MAPPER.readValue(json, type);
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new QuantkitException("malformed " + what + " JSON: " + e.getMessage(), e);
-    }
+    return JsonFiles.parse(json, type, what, what + " JSON", QuantkitException::new);
   }
 
+  /** One-line errors: file, JSON path, what is wrong ({@link JsonFiles#read}). */
   static <T> T read(Path file, Class<T> type, String what) {
-    String json;
-    try {
-      json = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new QuantkitException("cannot read " + what + " " + file + ": " + e, e);
-    }
-    try {
-      return MAPPER.readValue(json, type);
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new QuantkitException("malformed " + what + " in " + file + ": " + e.getMessage(), e);
-    }
+    return JsonFiles.read(file, type, what, QuantkitException::new);
   }
 
   /** Temporary file in the same folder, then an atomic rename: readers never see half a file. */
@@ -50,7 +38,7 @@ final class Json {
     try {
       JsonFiles.writeAtomically(file, content);
     } catch (IOException e) {
-      throw new QuantkitException("cannot write " + file + ": " + e, e);
+      throw new QuantkitException("cannot write " + file + ": " + AtomicFiles.reason(e), e);
     }
   }
 }

@@ -109,6 +109,7 @@ public final class Calibration {
       throw new CalibrationException("calibration set '" + calib.name() + "' is empty");
     }
     Graph folded = BatchNormFolding.apply(fp32);
+    Exclusions.check(fp32, folded, options);
     QdqPlacement placement = QdqPlacement.of(folded, options);
     String input = folded.input().name();
     List<String> tensors = placement.calibratedTensors();

@@ -71,6 +71,7 @@ public final class Qdq {
   public static QuantizationResult quantize(Graph fp32, QuantPlan plan, QuantOptions options) {
     Preconditions.checkNotNull(plan, "plan");
     Graph folded = BatchNormFolding.apply(fp32);
+    Exclusions.check(fp32, folded, options);
     QdqPlacement p = QdqPlacement.of(folded, options);
     Map<String, QuantParams> activations = new HashMap<>();
     for (String t : p.calibratedTensors()) {

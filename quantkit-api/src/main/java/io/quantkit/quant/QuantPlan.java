@@ -155,13 +155,12 @@ public final class QuantPlan {
     }
   }
 
-  /** Parses a plan; throws {@link ModelFormatException} when the text is not one. */
+  /**
+   * Parses a plan; throws {@link ModelFormatException} when the text is not one, with one line
+   * saying where in the JSON and what is wrong.
+   */
   public static QuantPlan fromJson(String json) {
-    try {
-      return JSON.readValue(json, QuantPlan.class);
-    } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
-      throw new ModelFormatException("not a valid quantization plan: " + e.getMessage(), e);
-    }
+    return JsonFiles.parse(json, QuantPlan.class, "quantization plan", "plan JSON", ModelFormatException::new);
   }
 
   /** Writes the plan as JSON atomically (temporary file in the same folder, then rename). */
@@ -169,13 +168,12 @@ public final class QuantPlan {
     JsonFiles.writeAtomically(file, toJson());
   }
 
+  /**
+   * Reads a plan file. Every problem is a {@link ModelFormatException} with one line: the file,
+   * the JSON path and what is wrong (including a file that is not UTF-8 or cannot be read).
+   */
   public static QuantPlan load(Path file) throws IOException {
-    String text = Files.readString(file, StandardCharsets.UTF_8);
-    try {
-      return fromJson(text);
-    } catch (ModelFormatException e) {
-      throw new ModelFormatException(file + ": " + e.getMessage(), e);
-    }
+    return JsonFiles.read(file, QuantPlan.class, "quantization plan", ModelFormatException::new);
   }
 
   @Override

@@ -5,17 +5,16 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.quantkit.ModelFormatException;
 import io.quantkit.QuantkitException;
+import io.quantkit.internal.AtomicFiles;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.proto.Onnx.ModelProto;
 import io.quantkit.onnx.proto.Onnx.TensorProto;
 import io.quantkit.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Reads and writes ONNX model files as quantkit {@link Graph}s.
@@ -57,33 +56,15 @@ public final class OnnxModel {
 
   /**
    * Writes atomically: into a temporary file in the target's folder, then renamed over the
-   * target, so a reader never sees half a model.
+   * target, so a reader never sees half a model; the file gets the permissions a plain write
+   * would give it ({@link AtomicFiles}).
    */
   public static void save(Graph graph, Path file, ExportOptions options) {
     byte[] bytes = toBytes(graph, options);
-    Path target = file.toAbsolutePath();
-    Path dir = target.getParent();
-    Path tmp = null;
     try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-      Files.write(tmp, bytes);
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
+      AtomicFiles.write(file, bytes);
     } catch (IOException e) {
-      throw new QuantkitException("cannot write ONNX model " + file + ": " + e.getMessage(), e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // The write already failed; that error is the one to report.
-        }
-      }
+      throw new QuantkitException("cannot write ONNX model " + file + ": " + AtomicFiles.reason(e), e);
     }
   }
 
