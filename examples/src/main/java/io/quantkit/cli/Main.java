@@ -18,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
       QuantizeCommand.class,
       InspectCommand.class,
       SweepCommand.class,
+      FuzzCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
