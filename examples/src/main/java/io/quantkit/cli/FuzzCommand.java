@@ -41,6 +41,9 @@ final class FuzzCommand implements Callable<Integer> {
   @Option(names = "--keep", paramLabel = "DIR", description = "Copy the inputs of failing cases here.")
   Path keep;
 
+  @Option(names = "--list", description = "Print every case: outcome, mutation and message.")
+  boolean list;
+
   @Override
   public Integer call() throws Exception {
     if (count < 1 || first < 0 || timeoutSeconds < 1) {
@@ -71,7 +74,7 @@ final class FuzzCommand implements Callable<Integer> {
       for (Map.Entry<String, Integer> e : r.outcomes().entrySet()) {
         out.printf(Locale.ROOT, "  %6d  %s%n", e.getValue(), e.getKey());
       }
-      for (Fuzzer.Failure f : r.failures().subList(0, Math.min(20, r.failures().size()))) {
+      for (Fuzzer.Failure f : list ? r.cases() : r.failures().subList(0, Math.min(20, r.failures().size()))) {
         out.printf("  case %d: %s | mutation: %s | %s%n", f.index(), f.outcome(), f.mutation(), f.message());
       }
       summary.add(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %d |", format.cliName(), r.count(), r.valid(),

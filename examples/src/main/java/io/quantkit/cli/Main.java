@@ -19,8 +19,13 @@ import picocli.CommandLine.Model.CommandSpec;
       InspectCommand.class,
       SweepCommand.class,
       FuzzCommand.class,
+      SoakCommand.class,
       CommandLine.HelpCommand.class
     })
+/**
+ * Thread-safety: {@link #run} builds its own command objects per call, but commands print to {@code
+ * System.out}/{@code System.err}: run one CLI invocation at a time per JVM.
+ */
 public final class Main {
 
   public static void main(String[] args) {

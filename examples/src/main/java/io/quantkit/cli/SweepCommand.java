@@ -61,6 +61,10 @@ final class SweepCommand implements Callable<Integer> {
       description = "Also measure agreement with FP32 on the 10,000 JPEG test images (default ${DEFAULT-VALUE}).")
   boolean jpeg;
 
+  @Option(names = "--calib-backend", defaultValue = "reference",
+      description = "Backend that runs calibration (default ${DEFAULT-VALUE}: plans are then the same on every CPU).")
+  String calibBackend;
+
   @Option(names = "--out-dir", defaultValue = "out/sweep", description = "Where the .qdq.onnx files, plans and table go (default ${DEFAULT-VALUE}).")
   Path outDir;
 
@@ -107,7 +111,7 @@ final class SweepCommand implements Callable<Integer> {
           flags.perChannel = perChannel;
           flags.activations = act;
           Calibration calibration = flags.calibration(runnerOptions, CalibrationListener.NONE);
-          QuantPlan plan = calibration.calibrate(fp32, calib, ort);
+          QuantPlan plan = calibration.calibrate(fp32, calib, Backends.named(calibBackend));
           QuantizationResult q = Qdq.quantize(fp32, plan);
           Path file = outDir.resolve(config + ".qdq.onnx");
           OnnxModel.save(q.graph(), file);
@@ -132,8 +136,8 @@ final class SweepCommand implements Callable<Integer> {
     }
     StringBuilder table = new StringBuilder();
     table.append(String.format(Locale.ROOT,
-        "Calibration: first %d images of the training split; evaluation: %d images of %s on ONNX Runtime%s.%n%n",
-        calib.size(), test.size(), test.name(), jpegTest == null ? "" : "; JPEG: paired agreement with FP32 on " + jpegTest.size() + " images"));
+        "Calibration: first %d images of the training split on %s; evaluation: %d images of %s on ONNX Runtime%s.%n%n",
+        calib.size(), calibBackend, test.size(), test.name(), jpegTest == null ? "" : "; JPEG: paired agreement with FP32 on " + jpegTest.size() + " images"));
     table.append("| activations | weights | method | top-1 | change (pt) | flips | JPEG agreement | .onnx size |\n");
     table.append("|---|---|---|---|---|---|---|---|\n");
     rows.forEach(r -> table.append(r).append('\n'));

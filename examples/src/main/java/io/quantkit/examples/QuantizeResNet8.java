@@ -21,6 +21,8 @@ import java.nio.file.Path;
  * The public API in one page: import the Keras ResNet8, measure it on ONNX Runtime, calibrate on
  * training images, quantize to QDQ, measure the cost, save the INT8 model. Run with
  * {@code java -cp ... io.quantkit.examples.QuantizeResNet8 [out.qdq.onnx]}.
+ *
+ * <p>Thread-safety: a single-threaded example program.
  */
 public final class QuantizeResNet8 {
   private QuantizeResNet8() {}

@@ -35,8 +35,10 @@ final class FolderMutations {
         Files.write(victim, m.bytes());
         return victim.getFileName() + ": " + m.what();
       }
-      case 3:
-        return headerDimensions(victim, r);
+      case 3: {
+        List<Path> pngs = images.stream().filter(p -> p.toString().endsWith(".png")).toList();
+        return headerDimensions(r.nextBoolean() && !pngs.isEmpty() ? pngs.get(r.nextInt(pngs.size())) : victim, r);
+      }
       case 4:
         Files.write(victim, new byte[0]);
         return victim.getFileName() + " emptied";
@@ -107,11 +109,15 @@ final class FolderMutations {
     int[] values = {0, 1, 32, 33, 65535, 40000, 0x7FFFFFFF};
     int w = values[r.nextInt(values.length)];
     int h = values[r.nextInt(values.length)];
-    if (b.length > 24 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+    if (b.length > 33 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
       writeInt(b, 16, w);
       writeInt(b, 20, h);
+      // A correct CRC, so the decoder believes the header (as it would a crafted file).
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(b, 12, 17);
+      writeInt(b, 29, (int) crc.getValue());
       Files.write(image, b);
-      return image.getFileName() + " IHDR " + w + "x" + h;
+      return image.getFileName() + " IHDR " + w + "x" + h + " (valid CRC)";
     }
     for (int i = 2; i + 8 < b.length; i++) {
       if ((b[i] & 0xFF) == 0xFF && ((b[i + 1] & 0xFF) == 0xC0 || (b[i + 1] & 0xFF) == 0xC2)) {

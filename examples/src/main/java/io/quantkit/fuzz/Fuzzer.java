@@ -98,12 +98,12 @@ public final class Fuzzer {
     }
   }
 
-  /** One case that broke the contract. */
+  /** One case: its number, outcome class, the mutation applied and the message (if any). */
   public record Failure(int index, String outcome, String mutation, String message) {}
 
-  /** What a run over one format found. */
+  /** What a run over one format found; {@code cases} lists every case, {@code failures} the failed ones. */
   public record Report(Format format, long seed, int first, int count, Map<String, Integer> outcomes,
-      List<Failure> failures, long millis, long slowestCaseMillis) {
+      List<Failure> failures, List<Failure> cases, long millis, long slowestCaseMillis) {
 
     /** True when every case ended in a valid result or a typed rejection and left no partial file. */
     public boolean passed() {
@@ -155,6 +155,7 @@ public final class Fuzzer {
     Path run = Files.createTempDirectory(root, "fuzz-" + format.cliName() + "-");
     Map<String, Integer> outcomes = new TreeMap<>();
     List<Failure> failures = new ArrayList<>();
+    List<Failure> cases = new ArrayList<>();
     long start = System.nanoTime();
     long slowest = 0;
     ExecutorService exec = newExecutor();
@@ -173,7 +174,7 @@ public final class Fuzzer {
         } catch (IOException | RuntimeException e) {
           mutation = "(the mutation itself failed)";
           outcome = FAILED + "harness: " + e;
-          record(outcomes, failures, i, outcome, mutation, String.valueOf(e));
+          record(outcomes, failures, cases, i, outcome, mutation, String.valueOf(e));
           continue;
         }
         int index = i;
@@ -193,7 +194,7 @@ public final class Fuzzer {
           result.cancel(true);
           exec.shutdownNow();
           exec = newExecutor();
-          record(outcomes, failures, i, FAILED + "timeout (over " + timeout.toSeconds() + " s)", mutation, "");
+          record(outcomes, failures, cases, i, FAILED + "timeout (over " + timeout.toSeconds() + " s)", mutation, "");
           keep(format, caseDir, i);
           continue;
         } catch (Exception e) {
@@ -215,7 +216,7 @@ public final class Fuzzer {
           outcome = FAILED + (thrown == null ? "temporary files left after success" : "output left after failure");
           message = left + " " + message;
         }
-        record(outcomes, failures, i, outcome, mutation, message);
+        record(outcomes, failures, cases, i, outcome, mutation, message);
         if (outcome.startsWith(FAILED)) {
           keep(format, caseDir, i);
         }
@@ -226,7 +227,7 @@ public final class Fuzzer {
       deleteQuietly(run);
     }
     return new Report(format, seed, first, count, Collections.unmodifiableMap(outcomes), List.copyOf(failures),
-        (System.nanoTime() - start) / 1_000_000, slowest);
+        List.copyOf(cases), (System.nanoTime() - start) / 1_000_000, slowest);
   }
 
   private static ExecutorService newExecutor() {
@@ -237,9 +238,10 @@ public final class Fuzzer {
     });
   }
 
-  private static void record(Map<String, Integer> outcomes, List<Failure> failures, int i, String outcome, String mutation,
-      String message) {
+  private static void record(Map<String, Integer> outcomes, List<Failure> failures, List<Failure> cases, int i,
+      String outcome, String mutation, String message) {
     outcomes.merge(outcome, 1, Integer::sum);
+    cases.add(new Failure(i, outcome, mutation, message));
     if (outcome.startsWith(FAILED)) {
       failures.add(new Failure(i, outcome, mutation, message));
     }

@@ -8,6 +8,10 @@ import java.nio.file.Path;
  * Turns a {@link Graph} into a {@link Runner}. Implementations are discovered with
  * {@link java.util.ServiceLoader} (see {@link Backends}); a quantized model is simply a graph that
  * contains QuantizeLinear/DequantizeLinear nodes, so every backend that runs those runs INT8.
+ *
+ * <p>Thread-safety: implementations must be thread-safe ({@link #compile} and {@link #open} may be
+ * called from several threads at once), and every runner they return follows {@link Runner}'s
+ * contract: one runner may be shared by many threads.
  */
 public interface Backend {
 

@@ -2,7 +2,11 @@ package io.quantkit.backend;
 
 import com.google.common.base.Preconditions;
 
-/** Options every backend understands; a backend ignores what does not apply to it. */
+/**
+ * Options every backend understands; a backend ignores what does not apply to it.
+ *
+ * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not (one thread builds).
+ */
 public final class RunnerOptions {
   /** How much the backend may rewrite the graph before running it. */
   public enum Optimization {

@@ -32,6 +32,9 @@ import java.util.zip.GZIPInputStream;
  * be read-only (CI mounts a prepared one). Missing files are downloaded into a temporary file in
  * the target folder, checked against their published digest and moved into place atomically, so
  * an interrupted or corrupted download never leaves a file that looks complete.
+ *
+ * <p>Thread-safety: thread-safe; downloads are serialised within the JVM, and across processes the
+ * atomic moves keep every file whole.
  */
 public final class QuantkitHome {
   public static final String ENV_VAR = "QUANTKIT_HOME";

@@ -30,6 +30,9 @@ import java.util.Objects;
  */
 @JsonPropertyOrder({"model", "backend", "precision", "dataset", "samples", "top1", "top5", "dropPoints", "flips",
     "classNames", "perClassAccuracy", "confusion", "predictions"})
+/**
+ * Thread-safety: immutable and thread-safe; its {@link Builder} accumulates and is not.
+ */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class AccuracyReport {
   private final int samples;

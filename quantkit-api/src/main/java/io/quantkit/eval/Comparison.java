@@ -15,6 +15,10 @@ import java.util.Map;
  * Runs the same images through several runners (e.g. one model on two backends, or FP32 against
  * INT8) and measures how closely their outputs agree. Outputs are compared element by element
  * and by their top-1 class (arg-max of each row, ties to the lowest index).
+ *
+ * <p>Thread-safety: immutable and reusable; {@link #run} may be called from several threads at once,
+ * and the runners it is given may be shared with other threads (the {@link
+ * io.quantkit.backend.Runner} contract). Its {@link Builder} is not thread-safe.
  */
 public final class Comparison {
   private final Dataset dataset;

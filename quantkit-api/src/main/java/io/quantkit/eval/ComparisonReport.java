@@ -15,6 +15,8 @@ import java.util.Objects;
  * top-1 predictions and the largest and mean absolute difference over all output elements, and
  * each runner's own top-1 accuracy when labels were known. Immutable; JSON field names are part of
  * the file format.
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 @JsonPropertyOrder({"dataset", "samples", "runners", "pairs"})
 public final class ComparisonReport {

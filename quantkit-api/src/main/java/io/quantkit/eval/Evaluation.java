@@ -13,6 +13,10 @@ import io.quantkit.tensor.Tensor;
  * Measures a classifier's accuracy on a dataset: runs it batch by batch and accumulates an
  * {@link AccuracyReport}. The runner's single output must hold one row of class scores per image
  * ([N, classes]); softmax or raw logits both work since only the ranking counts.
+ *
+ * <p>Thread-safety: immutable and reusable; {@link #run} may be called from several threads at once,
+ * also with one shared runner (the {@link Runner} contract). The progress listener is called on the
+ * thread that runs. Its {@link Builder} is not thread-safe.
  */
 public final class Evaluation {
   private final Dataset dataset;

@@ -9,6 +9,8 @@ import com.google.common.primitives.ImmutableIntArray;
  * want another layout transpose on their side.
  *
  * <p>Inputs are positional as in ONNX; each op documents them.
+ *
+ * <p>Thread-safety: every op is an immutable value, safe to share between threads.
  */
 public interface Op {
 

@@ -50,6 +50,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 0..255 pixels then map exactly onto UINT8. With MINMAX no histogram is kept at all.
  *
  * <p>Immutable and reusable.
+ *
+ * <p>Thread-safety: thread-safe; concurrent {@link #calibrate} calls keep their statistics apart. Its
+ * {@link Builder} is not.
  */
 public final class Calibration {
   private final CalibrationMethod method;

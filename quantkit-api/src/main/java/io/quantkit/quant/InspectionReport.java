@@ -12,6 +12,8 @@ import java.util.Locale;
  * What a QDQ graph contains, as computed by {@link QdqInspector}: Q/DQ node counts and share, how
  * each tensor is quantized, the scale ratio at every Add fed by two DequantizeLinear nodes, and
  * weight storage. Serializable with Jackson ({@link #toJson}); {@link #toText} is a table.
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 public record InspectionReport(
     @JsonProperty("graph") String graph,

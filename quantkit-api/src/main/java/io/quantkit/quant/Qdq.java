@@ -50,6 +50,8 @@ import java.util.Set;
  *   <li>A graph output produced by a quantized op keeps its name: the op writes
  *       {@code T_float}, and {@code T} is the DequantizeLinear of its quantized value.
  * </ul>
+ *
+ * <p>Thread-safety: stateless; thread-safe.
  */
 public final class Qdq {
   private static final double INT32_LIMIT = 2147483647.0;

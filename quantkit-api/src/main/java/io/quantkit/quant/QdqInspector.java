@@ -21,6 +21,8 @@ import java.util.TreeMap;
 /**
  * Reads a QDQ graph (made by {@link Qdq}, or imported from any other QDQ tool such as ONNX
  * Runtime's) and reports what is quantized and how; see {@link InspectionReport}.
+ *
+ * <p>Thread-safety: stateless; thread-safe.
  */
 public final class QdqInspector {
   private QdqInspector() {}

@@ -13,6 +13,8 @@ import java.util.Objects;
  *
  * <p>Per-tensor parameters have one scale, one zero point and {@code axis == -1}; per-channel
  * parameters have one of each per index of {@code axis}. Immutable: arrays are copied in and out.
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 public final class QuantParams {
   /** The axis value of per-tensor parameters. */

@@ -30,6 +30,8 @@ import java.util.Optional;
  * the ReLU's output (the producer's own output is then never materialized in FP32).
  *
  * <p>Immutable. Round-trips through JSON exactly ({@link #toJson}, {@link #fromJson}).
+ *
+ * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not.
  */
 @JsonPropertyOrder({"format", "graph", "calibration", "options", "tensors", "observations", "metadata"})
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -26,6 +26,8 @@ import java.nio.file.Path;
  * Export writes opset 13 by default, with weights as raw little-endian initializers.
  *
  * <p>Every failure is a {@link ModelFormatException} (or subclass) whose message names the file.
+ *
+ * <p>Thread-safety: stateless; thread-safe. Concurrent saves of the same file each leave a whole file.
  */
 public final class OnnxModel {
   /** Protobuf's default nesting limit is 100; real graphs nest only a few levels. */

@@ -15,6 +15,10 @@ import java.nio.file.Files;
 /**
  * Runs graphs on ONNX Runtime (CPU): the graph is exported to ONNX in memory and loaded into an
  * {@link OrtSession}. Registered as backend "onnx".
+ *
+ * <p>Thread-safety: thread-safe (one process-wide ONNX Runtime environment); its runners may be shared
+ * by many threads: ONNX Runtime sessions run concurrent calls and each call borrows its own input
+ * and output buffers.
  */
 public final class OrtBackend implements Backend {
   public static final String NAME = "onnx";

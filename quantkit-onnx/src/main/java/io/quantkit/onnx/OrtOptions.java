@@ -4,7 +4,11 @@ import com.google.common.base.Preconditions;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** ONNX Runtime settings beyond the backend-neutral {@link io.quantkit.backend.RunnerOptions}. */
+/**
+ * ONNX Runtime settings beyond the backend-neutral {@link io.quantkit.backend.RunnerOptions}.
+ *
+ * <p>Thread-safety: immutable and thread-safe; its builder is not.
+ */
 public final class OrtOptions {
   private final Path optimizedModelPath;
   private final ExportOptions export;
