@@ -38,6 +38,9 @@ public final class JsonFiles {
       .enable(SerializationFeature.INDENT_OUTPUT)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+  /** Plans and reports are kilobytes to a few megabytes; this bounds what a wrong file can cost. */
+  private static final long MAX_JSON_BYTES = 256L << 20;
+
   private JsonFiles() {}
 
   /** The shared mapper; callers must not reconfigure it. */
@@ -56,6 +59,13 @@ public final class JsonFiles {
   public static <T> T read(Path file, Class<T> type, String what, BiFunction<String, Throwable, RuntimeException> error) {
     byte[] bytes;
     try {
+      if (Files.exists(file) && !Files.isRegularFile(file)) {
+        throw error.apply(file + " is not a " + what + ": not a regular file", null);
+      }
+      if (Files.size(file) > MAX_JSON_BYTES) {
+        throw error.apply(file + " is not a " + what + ": " + Files.size(file) + " bytes, over the " + MAX_JSON_BYTES
+            + "-byte limit of quantkit's JSON files", null);
+      }
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
       throw error.apply("cannot read " + what + " " + file + ": " + AtomicFiles.reason(e), e);

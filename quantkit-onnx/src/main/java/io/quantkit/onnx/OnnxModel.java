@@ -100,6 +100,10 @@ public final class OnnxModel {
 
   private static byte[] readFile(Path file, String what) {
     try {
+      if (Files.exists(file) && !Files.isRegularFile(file)) {
+        // A device or pipe (/dev/zero through a link named x.onnx) would be read without end.
+        throw new ModelFormatException(what + " file " + file + " is not a regular file");
+      }
       // Protobuf messages are limited to 2 GiB; larger models keep their weights in external data.
       long size = Files.size(file);
       if (size > Integer.MAX_VALUE - 8) {
