@@ -42,7 +42,7 @@ final class QuantizeCommand implements Callable<Integer> {
    * The reference executor by default: pure Java float arithmetic is the same on every CPU, so the
    * plan (and the .qdq.onnx) is byte-identical on every machine. ONNX Runtime's FP32 kernels differ
    * in the last bits between CPUs (AVX2, AVX-512 VNNI), which moves scales by ~1e-7 and can flip
-   * an image or two; --calib-backend onnx is about 5x faster.
+   * an image or two; --calib-backend onnx is 2-4x faster.
    */
   @Option(names = "--calib-backend", defaultValue = "reference",
       description = "Backend that runs calibration (default ${DEFAULT-VALUE}: the plan is byte-identical on every CPU; onnx is faster).")
