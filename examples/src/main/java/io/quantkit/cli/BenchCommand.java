@@ -10,9 +10,12 @@ import io.quantkit.bench.Profile;
 import io.quantkit.data.Dataset;
 import io.quantkit.eval.Throughput;
 import io.quantkit.ir.Graph;
+import io.quantkit.pytorch.PyTorchBackend;
+import io.quantkit.pytorch.PyTorchEngine;
 import io.quantkit.quant.CalibrationMethod;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +33,8 @@ import picocli.CommandLine.Spec;
  * (quantkit's Runner vs raw ONNX Runtime vs native ONNX Runtime, INT8 vs FP32, every backend,
  * per-call cost, ORT's per-op profile, calibration cost) and writes a Markdown report: the figures
  * the README quotes. {@code --calibration} runs only the calibration-cost benchmarks. Without either,
- * a quick in-process check (median of timed batches after warm-up) of any model.
+ * a quick in-process check (median of timed batches after warm-up) of any model, FP32 and
+ * optionally INT8 in alternating rounds.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: --jmh for the JMH set and its Markdown report; --calibration for calibration cost (JMH); "
@@ -40,7 +44,8 @@ final class BenchCommand implements Callable<Integer> {
   @Mixin ModelOptions model = new ModelOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--backends", split = ",", description = "Backends to measure (quick check default: onnx; --jmh default: every backend found).")
+  @Option(names = "--backends", split = ",", defaultValue = "onnx",
+      description = "Backends to measure (quick check default: ${DEFAULT-VALUE}; --jmh default: every backend found).")
   List<String> backends;
 
   @Option(names = "--batch-sizes", split = ",", defaultValue = "1,32", description = "Quick check: batch sizes (default ${DEFAULT-VALUE}).")
@@ -51,6 +56,11 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--iterations", defaultValue = "100", description = "Quick check: measured runs per case (default ${DEFAULT-VALUE}).")
   int iterations;
+
+  @Option(names = "--int8", paramLabel = "FILE",
+      description = "Also measure this INT8 model (a .qdq.onnx from quantize) on each backend, in rounds alternating with "
+          + "the FP32 model, and print the INT8/FP32 throughput ratios.")
+  Path int8;
 
   @Option(names = "--split", defaultValue = "test", hidden = true)
   String split;
@@ -87,15 +97,28 @@ final class BenchCommand implements Callable<Integer> {
     if (jmh || calibrationMethods != null) {
       return jmhRun();
     }
-    Graph graph = model.load();
     DataOptions data = new DataOptions();
     data.split = split;
     Dataset images = data.open();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("model %s, %s threads%n", model.path().getFileName(), common.threads == 0 ? "all" : common.threads);
+    if (backends.stream().anyMatch(b -> b.startsWith(PyTorchBackend.NAME))) {
+      out.printf("PyTorch %s, quantized engine %s%n", PyTorchEngine.version(), PyTorchEngine.quantizedEngine().orElse("unknown"));
+    }
     out.printf("%-12s %6s %12s %12s%n", "backend", "batch", "images/s", "ms/batch");
-    for (String name : backends == null ? List.of("onnx") : backends) {
-      try (Runner runner = Backends.named(name).compile(graph, RunnerOptions.builder().threads(common.threads).build())) {
+    ModelRunners models = new ModelRunners();
+    Graph int8Graph = int8 == null ? null : ModelOptions.load(int8);
+    for (String name : backends) {
+      RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
+      try (Runner runner = models.open(name, model.path(), options, new ModelRunners.SignatureOptions())) {
+        if (int8Graph != null) {
+          try (Runner quantized = Backends.named(name).compile(int8Graph, options)) {
+            for (int batch : batchSizes) {
+              interleaved(out, name, batch, runner, quantized, images);
+            }
+          }
+          continue;
+        }
         for (int batch : batchSizes) {
           Throughput.Result r = Throughput.builder().batchSize(batch).warmup(warmup).iterations(iterations).build()
               .measure(runner, images);
@@ -107,9 +130,37 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * FP32 and INT8 in alternating rounds of 10 timed batches each (after the warm-up of both), so
+   * a slow phase of the machine hits both sides of the ratio; prints the median images/s of each
+   * and the median and range of the per-round INT8/FP32 ratios.
+   */
+  private void interleaved(PrintWriter out, String name, int batch, Runner fp32, Runner int8, Dataset images) {
+    int rounds = Math.max(5, iterations / 10);
+    Throughput warm = Throughput.builder().batchSize(batch).warmup(warmup).iterations(1).build();
+    warm.measure(fp32, images);
+    warm.measure(int8, images);
+    Throughput round = Throughput.builder().batchSize(batch).warmup(1).iterations(10).build();
+    double[] a = new double[rounds];
+    double[] b = new double[rounds];
+    double[] ratio = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      a[i] = round.measure(fp32, images).imagesPerSecond();
+      b[i] = round.measure(int8, images).imagesPerSecond();
+      ratio[i] = b[i] / a[i];
+    }
+    double[] sorted = ratio.clone();
+    Arrays.sort(sorted);
+    out.printf("%-12s %6d %12.1f %12.3f%n", name, batch, median(a), 1e3 * batch / median(a));
+    out.printf("%-12s %6d %12.1f %12.3f   INT8/FP32 %.2fx (rounds %.2f..%.2fx)%n", name + "/int8", batch, median(b),
+        1e3 * batch / median(b), median(ratio), sorted[0], sorted[sorted.length - 1]);
+    out.flush();
+  }
+
   private int jmhRun() {
-    if (model.model != null) {
-      throw new ParameterException(spec.commandLine(), "--jmh and --calibration measure the benchmark set's ResNet8; --model is for the quick check");
+    if (model.model != null || int8 != null) {
+      throw new ParameterException(spec.commandLine(),
+          "--jmh and --calibration measure the benchmark set's ResNet8; --model and --int8 are for the quick check");
     }
     Profile p;
     try {
@@ -117,9 +168,10 @@ final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--profile must be short or full, not '" + profile + "'");
     }
+    boolean backendsGiven = spec.commandLine().getParseResult().hasMatchedOption("--backends");
     BenchDriver.Options options = BenchDriver.Options.of(p, outDir)
         .withNativeDir(noNative ? Optional.empty() : Optional.of(nativeDir != null ? nativeDir : outDir.resolve("node")))
-        .withBackends(backends == null ? List.of() : backends);
+        .withBackends(backendsGiven ? backends : List.of());
     if (sections != null) {
       EnumSet<BenchDriver.Section> chosen = EnumSet.noneOf(BenchDriver.Section.class);
       for (String name : sections) {
@@ -153,5 +205,11 @@ final class BenchCommand implements Callable<Integer> {
     Path md = BenchOutput.write(results, outDir, "./quantkit " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
     out.println("report: " + md);
     return 0;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
   }
 }

@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 
 /** --model: any format a model importer reads (Keras .h5, ONNX); the MLPerf Tiny ResNet8 in QUANTKIT_HOME by default. */
 final class ModelOptions {
-  @Option(names = "--model", paramLabel = "FILE", description = "Model file: Keras .h5 or .onnx, recognized by content (default: ResNet8 in QUANTKIT_HOME).")
+  @Option(names = "--model", paramLabel = "FILE", description = "Model file: Keras .h5 or .onnx, recognized by content, or a "
+      + "TensorFlow SavedModel directory for eval/compare (default: ResNet8 in QUANTKIT_HOME).")
   Path model;
 
   Path path() {
@@ -21,6 +22,10 @@ final class ModelOptions {
 
   /** Any format a {@link io.quantkit.model.ModelImporter} on the class path reads, chosen by content. */
   static Graph load(Path file) {
+    if (io.quantkit.tf.SavedModels.isSavedModel(file)) {
+      throw new io.quantkit.ModelFormatException(file + " is a TensorFlow SavedModel, which has no IR import: run it as it "
+          + "is with eval/compare on backend tf, or give this command the .h5 or .onnx it came from");
+    }
     return Models.load(file);
   }
 

@@ -10,6 +10,7 @@ import io.quantkit.data.QuantkitHome;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.eval.Evaluation;
 import io.quantkit.eval.ProgressListener;
+import io.quantkit.internal.AtomicFiles;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
 import io.quantkit.quant.Calibration;
@@ -22,7 +23,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -61,6 +61,15 @@ final class SweepCommand implements Callable<Integer> {
       description = "Also measure agreement with FP32 on the 10,000 JPEG test images (default ${DEFAULT-VALUE}).")
   boolean jpeg;
 
+  @Option(names = "--also-on", split = ",", defaultValue = "pytorch",
+      description = "Also run each INT8 model on these backends: flips vs FP32 and agreement with ONNX Runtime (default "
+          + "${DEFAULT-VALUE}; --also-on= for none).")
+  List<String> alsoOn;
+
+  @Option(names = "--calib-backend", defaultValue = "reference",
+      description = "Backend that runs calibration (default ${DEFAULT-VALUE}: plans are then the same on every CPU).")
+  String calibBackend;
+
   @Option(names = "--out-dir", defaultValue = "out/sweep", description = "Where the .qdq.onnx files, plans and table go (default ${DEFAULT-VALUE}).")
   Path outDir;
 
@@ -68,6 +77,8 @@ final class SweepCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    new OutputChecks().input("--model", model.path()).output("--out-dir", outDir.resolve("sweep.md"))
+        .output("(fp32 model)", outDir.resolve("fp32.onnx")).check();
     Files.createDirectories(outDir);
     Graph fp32 = model.load();
     Backend ort = Backends.named("onnx");
@@ -92,7 +103,8 @@ final class SweepCommand implements Callable<Integer> {
 
     List<String> rows = new ArrayList<>();
     rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | — | — | %s | %,d B (100 %%) |",
-        "fp32", "fp32", "—", 100 * base.top1(), jpegBase == null ? "—" : String.format(Locale.ROOT, "%.2f %% top-1", 100 * jpegBase.top1()), fp32Bytes));
+        "fp32", "fp32", "—", 100 * base.top1(), jpegBase == null ? "—" : String.format(Locale.ROOT, "%.2f %% top-1", 100 * jpegBase.top1()), fp32Bytes)
+        + " — | — |".repeat(extraBackends().size()));
     for (String act : activations) {
       for (boolean perChannel : new boolean[] {false, true}) {
         for (String methodName : methods) {
@@ -105,7 +117,7 @@ final class SweepCommand implements Callable<Integer> {
           flags.perChannel = perChannel;
           flags.activations = act;
           Calibration calibration = flags.calibration(runnerOptions, CalibrationListener.NONE);
-          QuantPlan plan = calibration.calibrate(fp32, calib, ort);
+          QuantPlan plan = calibration.calibrate(fp32, calib, Backends.named(calibBackend));
           QuantizationResult q = Qdq.quantize(fp32, plan);
           Path file = outDir.resolve(config + ".qdq.onnx");
           OnnxModel.save(q.graph(), file);
@@ -120,28 +132,56 @@ final class SweepCommand implements Callable<Integer> {
             }
           }
           r.save(outDir.resolve(config + ".report.json"));
+          StringBuilder others = new StringBuilder();
+          for (String other : extraBackends()) {
+            try (Runner runner = Backends.named(other).compile(q.graph(), runnerOptions)) {
+              AccuracyReport o = evaluate(runner, test, base, "int8", err);
+              int agree = 0;
+              for (int i = 0; i < o.samples(); i++) {
+                agree += o.prediction(i) == r.prediction(i) ? 1 : 0;
+              }
+              others.append(String.format(Locale.ROOT, " %d | %.1f %% |", o.flips(), 100.0 * agree / o.samples()));
+            }
+          }
           String jpegCell = rj == null ? "—" : String.format(Locale.ROOT, "%.2f %% (%d flips)",
               100.0 * (rj.samples() - rj.flips()) / rj.samples(), rj.flips());
           rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | %+.2f | %d | %s | %,d B (%.1f %%) |",
               act, perChannel ? "per-channel" : "per-tensor", methodName, 100 * r.top1(), 0.0 - r.dropPoints(), r.flips(),
-              jpegCell, bytes, 100.0 * bytes / fp32Bytes));
+              jpegCell, bytes, 100.0 * bytes / fp32Bytes) + others);
         }
       }
     }
     StringBuilder table = new StringBuilder();
     table.append(String.format(Locale.ROOT,
-        "Calibration: first %d images of the training split; evaluation: %d images of %s on ONNX Runtime%s.%n%n",
-        calib.size(), test.size(), test.name(), jpegTest == null ? "" : "; JPEG: paired agreement with FP32 on " + jpegTest.size() + " images"));
-    table.append("| activations | weights | method | top-1 | change (pt) | flips | JPEG agreement | .onnx size |\n");
-    table.append("|---|---|---|---|---|---|---|---|\n");
+        "Calibration: first %d images of the training split on %s; evaluation: %d images of %s on ONNX Runtime%s.%n%n",
+        calib.size(), calibBackend, test.size(), test.name(), jpegTest == null ? "" : "; JPEG: paired agreement with FP32 on " + jpegTest.size() + " images"));
+    if (!extraBackends().isEmpty()) {
+      table.append("The same QDQ models also run on ").append(String.join(", ", extraBackends()))
+          .append(": flips vs FP32 and agreement with ONNX Runtime's INT8 predictions on the same images.\n\n");
+    }
+    StringBuilder header = new StringBuilder("| activations | weights | method | top-1 | change (pt) | flips | JPEG agreement | .onnx size |");
+    StringBuilder rule = new StringBuilder("|---|---|---|---|---|---|---|---|");
+    for (String other : extraBackends()) {
+      header.append(' ').append(other).append(" flips | ").append(other).append(" = ORT |");
+      rule.append("---|---|");
+    }
+    table.append(header).append('\n').append(rule).append('\n');
     rows.forEach(r -> table.append(r).append('\n'));
     Path tableFile = outDir.resolve("sweep.md");
-    Path tmp = Files.createTempFile(outDir, "sweep", ".tmp");
-    Files.writeString(tmp, table, StandardCharsets.UTF_8);
-    Files.move(tmp, tableFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.write(tableFile, table.toString().getBytes(StandardCharsets.UTF_8));
     out.print(table);
     out.println("table written to " + tableFile);
     return 0;
+  }
+
+  private List<String> extraBackends() {
+    List<String> out = new ArrayList<>();
+    for (String b : alsoOn == null ? List.<String>of() : alsoOn) {
+      if (!b.isBlank() && !b.equals("onnx")) {
+        out.add(b.strip());
+      }
+    }
+    return out;
   }
 
   private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, PrintWriter err) {
@@ -149,7 +189,7 @@ final class SweepCommand implements Callable<Integer> {
   }
 
   private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, ProgressListener progress) {
-    Evaluation.Builder b = Evaluation.builder().dataset(data).batchSize(100).backend("onnx").precision(precision)
+    Evaluation.Builder b = Evaluation.builder().dataset(data).batchSize(100).backend(runner.backendName()).precision(precision)
         .model(model.path().getFileName().toString()).progress(progress);
     if (baseline != null) {
       b.baseline(baseline);

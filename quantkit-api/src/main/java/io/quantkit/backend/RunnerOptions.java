@@ -10,6 +10,7 @@ import java.util.Optional;
  * Options every backend understands, plus typed extensions for settings only one backend has
  * ({@link #extension(Class)}: ONNX Runtime's {@code OrtOptions}, for instance). A backend ignores
  * what does not apply to it and the extensions of other backends. Immutable.
+ * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not (one thread builds).
  */
 public final class RunnerOptions {
   /** How much the backend may rewrite the graph before running it. */

@@ -6,6 +6,8 @@ import java.util.Arrays;
 /**
  * Immutable tensor shape. A dimension of {@link #UNKNOWN} (-1) marks a size only known at run
  * time (typically the batch); concrete tensors never carry one.
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 public final class Shape {
   public static final int UNKNOWN = -1;

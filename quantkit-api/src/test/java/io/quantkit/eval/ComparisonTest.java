@@ -89,6 +89,14 @@ class ComparisonTest {
     Path f = dir.resolve("cmp.json");
     r.save(f);
     assertEquals(r, ComparisonReport.load(f));
+    // the form written before the format tag still loads; an unknown tag is named in the error
+    String untagged = r.toJson().replace("\"format\" : \"" + ComparisonReport.FORMAT + "\",", "");
+    assertTrue(!untagged.contains("format"), untagged);
+    assertEquals(r, ComparisonReport.fromJson(untagged));
+    String future = r.toJson().replace(ComparisonReport.FORMAT, "quantkit.comparison-report/2");
+    io.quantkit.ModelFormatException e = org.junit.jupiter.api.Assertions.assertThrows(io.quantkit.ModelFormatException.class,
+        () -> ComparisonReport.fromJson(future));
+    assertTrue(e.getMessage().contains("quantkit.comparison-report/2"), e.getMessage());
     assertTrue(r.toSummary().contains("50.00 %"), r.toSummary());
   }
 

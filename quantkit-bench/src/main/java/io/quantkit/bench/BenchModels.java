@@ -1,8 +1,6 @@
 package io.quantkit.bench;
 
 import com.google.common.collect.ImmutableList;
-import io.quantkit.BackendException;
-import io.quantkit.backend.Backends;
 import io.quantkit.data.Cifar10;
 import io.quantkit.data.QuantkitHome;
 import io.quantkit.ir.Graph;
@@ -15,6 +13,7 @@ import io.quantkit.quant.Calibration;
 import io.quantkit.quant.CalibrationMethod;
 import io.quantkit.quant.QuantPlan;
 import io.quantkit.quant.Qdq;
+import io.quantkit.reference.ReferenceBackend;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
@@ -39,7 +38,9 @@ import java.util.Random;
  *   <li>{@code resnet8-fp32.onnx}: the MLPerf Tiny ResNet8 imported from Keras, exported by
  *       {@link OnnxModel#toBytes(Graph)}: byte for byte what the ONNX Runtime backend hands ORT.
  *   <li>{@code resnet8-int8.qdq.onnx}: its QDQ model from a {@link QuantPlan}: UINT8 activations,
- *       per-tensor INT8 weights, MinMax, calibrated once on the first 500 training images.
+ *       per-tensor INT8 weights, MinMax, calibrated once on the first 500 training images on the
+ *       pure-Java reference executor (as {@code quantize} does by default), so the file is the same
+ *       on every CPU and a rerun elsewhere measures the same model.
  *   <li>{@code probe-fp32.onnx}: Flatten -> Gemm(3072 x 10) -> Softmax on the same input and output
  *       shapes: so little work that what quantkit adds to a call is visible beside it.
  *   <li>{@code input-bN.f32}: the first N CIFAR-10 test images, NHWC float32 raw pixels,
@@ -139,7 +140,7 @@ public final class BenchModels {
         String stem = fp32.nodes().stream().filter(n -> n.op() instanceof Op.Conv).findFirst()
             .orElseThrow(() -> new IllegalStateException("ResNet8 has no convolution")).name();
         QuantPlan plan = Calibration.builder().method(CalibrationMethod.MINMAX).calibSize(CALIBRATION_IMAGES)
-            .excludeNodes(List.of(stem)).build().calibrate(fp32, Cifar10.train().limit(CALIBRATION_IMAGES), onnxBackend());
+            .excludeNodes(List.of(stem)).build().calibrate(fp32, Cifar10.train().limit(CALIBRATION_IMAGES), calibrationBackend());
         writeAtomically(file, OnnxModel.toBytes(Qdq.quantize(fp32, plan).graph()));
       }
       return Files.readAllBytes(file);
@@ -211,16 +212,13 @@ public final class BenchModels {
       return fp32;
     }
     QuantPlan plan = Calibration.builder().method(CalibrationMethod.MINMAX).calibSize(CALIBRATION_IMAGES).build()
-        .calibrate(fp32, Cifar10.train().limit(CALIBRATION_IMAGES), onnxBackend());
+        .calibrate(fp32, Cifar10.train().limit(CALIBRATION_IMAGES), calibrationBackend());
     return Qdq.quantize(fp32, plan).graph();
   }
 
-  private static io.quantkit.backend.Backend onnxBackend() {
-    try {
-      return Backends.named("onnx");
-    } catch (BackendException e) {
-      throw new IllegalStateException("the INT8 benchmark model is calibrated on ONNX Runtime, which is not on the class path", e);
-    }
+  /** Java float arithmetic in one fixed order: the same plan, hence the same .qdq.onnx, on every CPU. */
+  private static io.quantkit.backend.Backend calibrationBackend() {
+    return new ReferenceBackend();
   }
 
   /** ResNet8's input and output contract around almost no work (fixed seed, so every file is the same). */
