@@ -4,7 +4,16 @@ import io.quantkit.QuantkitException;
 import io.quantkit.backend.Backend;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
+import com.google.common.collect.ImmutableList;
+import io.quantkit.backend.UnsupportedNode;
 import io.quantkit.ir.Graph;
+import io.quantkit.ir.Node;
+import io.quantkit.ir.Op;
+import io.quantkit.ir.ShapeInference;
+import io.quantkit.ir.ValueInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import io.quantkit.ir.passes.BatchNormFolding;
 import java.nio.file.Path;
 import org.tensorflow.Session;
@@ -26,6 +35,20 @@ public final class TfBackend implements Backend {
   @Override
   public String name() {
     return NAME;
+  }
+
+  @Override
+  public List<UnsupportedNode> check(Graph graph) {
+    List<UnsupportedNode> out = new ArrayList<>(Backend.super.check(graph));
+    Map<String, ValueInfo> info = ShapeInference.infer(graph);
+    for (Node n : graph.nodes()) {
+      // Mirrors GraphTranslator.lrn: TensorFlow's LRN window is symmetric and channels-last 4-D.
+      if (n.op() instanceof Op.Lrn lrn && (info.get(n.input(0)).shape().rank() != 4 || lrn.size() % 2 == 0)) {
+        out.add(new UnsupportedNode(n.name(), n.op().type(),
+            "the tf backend runs LRN on 4-D inputs with an odd size (TensorFlow's window is symmetric)"));
+      }
+    }
+    return ImmutableList.copyOf(out);
   }
 
   @Override
