@@ -7,13 +7,16 @@ import io.quantkit.backend.RunnerOptions;
 import io.quantkit.data.Dataset;
 import io.quantkit.eval.Throughput;
 import io.quantkit.ir.Graph;
+import io.quantkit.pytorch.PyTorchBackend;
+import io.quantkit.pytorch.PyTorchEngine;
 import io.quantkit.quant.Calibration;
 import io.quantkit.quant.CalibrationMethod;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,6 +47,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--iterations", defaultValue = "100", description = "Measured runs per case (default ${DEFAULT-VALUE}).")
   int iterations;
 
+  @Option(names = "--int8", paramLabel = "FILE",
+      description = "Also measure this INT8 model (a .qdq.onnx from quantize) on each backend, in rounds alternating with "
+          + "the FP32 model, and print the INT8/FP32 throughput ratios.")
+  Path int8;
+
   @Option(names = "--split", defaultValue = "test", hidden = true)
   String split;
 
@@ -53,18 +61,31 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Graph graph = model.load();
     if (calibrationMethods != null) {
-      return calibrationCost(graph);
+      return calibrationCost(model.load());
     }
     DataOptions data = new DataOptions();
     data.split = split;
     Dataset images = data.open();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("model %s, %s threads%n", model.path().getFileName(), common.threads == 0 ? "all" : common.threads);
+    if (backends.stream().anyMatch(b -> b.startsWith(PyTorchBackend.NAME))) {
+      out.printf("PyTorch %s, quantized engine %s%n", PyTorchEngine.version(), PyTorchEngine.quantizedEngine().orElse("unknown"));
+    }
     out.printf("%-12s %6s %12s %12s%n", "backend", "batch", "images/s", "ms/batch");
+    ModelRunners models = new ModelRunners();
+    Graph int8Graph = int8 == null ? null : ModelOptions.load(int8);
     for (String name : backends) {
-      try (Runner runner = Backends.named(name).compile(graph, RunnerOptions.builder().threads(common.threads).build())) {
+      RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
+      try (Runner runner = models.open(name, model.path(), options, new ModelRunners.SignatureOptions())) {
+        if (int8Graph != null) {
+          try (Runner quantized = Backends.named(name).compile(int8Graph, options)) {
+            for (int batch : batchSizes) {
+              interleaved(out, name, batch, runner, quantized, images);
+            }
+          }
+          continue;
+        }
         for (int batch : batchSizes) {
           Throughput.Result r = Throughput.builder().batchSize(batch).warmup(warmup).iterations(iterations).build()
               .measure(runner, images);
@@ -74,6 +95,33 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * FP32 and INT8 in alternating rounds of 10 timed batches each (after the warm-up of both), so
+   * a slow phase of the machine hits both sides of the ratio; prints the median images/s of each
+   * and the median and range of the per-round INT8/FP32 ratios.
+   */
+  private void interleaved(PrintWriter out, String name, int batch, Runner fp32, Runner int8, Dataset images) {
+    int rounds = Math.max(5, iterations / 10);
+    Throughput warm = Throughput.builder().batchSize(batch).warmup(warmup).iterations(1).build();
+    warm.measure(fp32, images);
+    warm.measure(int8, images);
+    Throughput round = Throughput.builder().batchSize(batch).warmup(1).iterations(10).build();
+    double[] a = new double[rounds];
+    double[] b = new double[rounds];
+    double[] ratio = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      a[i] = round.measure(fp32, images).imagesPerSecond();
+      b[i] = round.measure(int8, images).imagesPerSecond();
+      ratio[i] = b[i] / a[i];
+    }
+    double[] sorted = ratio.clone();
+    Arrays.sort(sorted);
+    out.printf("%-12s %6d %12.1f %12.3f%n", name, batch, median(a), 1e3 * batch / median(a));
+    out.printf("%-12s %6d %12.1f %12.3f   INT8/FP32 %.2fx (rounds %.2f..%.2fx)%n", name + "/int8", batch, median(b),
+        1e3 * batch / median(b), median(ratio), sorted[0], sorted[sorted.length - 1]);
+    out.flush();
   }
 
   /**

@@ -1,11 +1,9 @@
 package io.quantkit.cli;
 
-import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.eval.Comparison;
 import io.quantkit.eval.ComparisonReport;
-import io.quantkit.ir.Graph;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +23,11 @@ final class CompareCommand implements Callable<Integer> {
   @Mixin DataOptions data = new DataOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--backends", split = ",", defaultValue = "reference,onnx", description = "Comma-separated backends (default ${DEFAULT-VALUE}).")
+  @Mixin ModelRunners.SignatureOptions signature = new ModelRunners.SignatureOptions();
+
+  @Option(names = "--backends", split = ",", defaultValue = "reference,onnx",
+      description = "Comma-separated backends (default ${DEFAULT-VALUE}); BACKEND@MODEL runs another model file on that backend, "
+          + "e.g. tf@resnet8_savedmodel,onnx@resnet8.onnx.")
   List<String> backends;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the comparison JSON here.")
@@ -34,12 +36,15 @@ final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     new OutputChecks().input("--model", model.path()).output("--report", report).check();
-    Graph graph = model.load();
     RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
+    ModelRunners models = new ModelRunners();
     Map<String, Runner> runners = new LinkedHashMap<>();
     try {
-      for (String name : backends) {
-        runners.put(name, Backends.named(name).compile(graph, options));
+      for (String entry : backends) {
+        int at = entry.indexOf('@');
+        String name = at < 0 ? entry : entry.substring(0, at);
+        Path file = at < 0 ? model.path() : Path.of(entry.substring(at + 1));
+        runners.put(entry, models.open(name, file, options, signature));
       }
       ComparisonReport result = Comparison.builder()
           .dataset(data.open())
@@ -49,7 +54,7 @@ final class CompareCommand implements Callable<Integer> {
           .run(runners);
       spec.commandLine().getOut().println(result.toSummary());
       if (report != null) {
-        result.writeJson(report);
+        result.save(report);
         spec.commandLine().getOut().println("report written to " + report);
       }
     } finally {

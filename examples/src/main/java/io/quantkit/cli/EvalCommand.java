@@ -1,12 +1,10 @@
 package io.quantkit.cli;
 
-import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.data.Dataset;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.eval.Evaluation;
-import io.quantkit.ir.Graph;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +21,9 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin DataOptions data = new DataOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--backend", defaultValue = "reference", description = "reference, onnx, ... (default ${DEFAULT-VALUE}).")
+  @Mixin ModelRunners.SignatureOptions signature = new ModelRunners.SignatureOptions();
+
+  @Option(names = "--backend", description = "reference, onnx, tf, ... (default: reference; for a SavedModel directory: tf).")
   String backend;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the AccuracyReport JSON here.")
@@ -36,26 +36,27 @@ final class EvalCommand implements Callable<Integer> {
   public Integer call() {
     Path modelPath = model.path();
     new OutputChecks().input("--model", modelPath).input("--baseline", baseline).output("--report", report).check();
-    Graph graph = model.load();
+    String backend = this.backend != null ? this.backend : ModelRunners.defaultBackend(modelPath);
+    ModelRunners runners = new ModelRunners();
     Dataset dataset = data.open();
-    AccuracyReport base = baseline == null ? null : AccuracyReport.readJson(baseline);
+    AccuracyReport base = baseline == null ? null : AccuracyReport.load(baseline);
     Evaluation.Builder evaluation = Evaluation.builder()
         .dataset(dataset)
         .batchSize(data.batchSize)
         .model(modelPath.getFileName().toString())
         .backend(backend)
-        .precision(ModelOptions.precisionOf(graph))
+        .precision(runners.precision(modelPath))
         .progress(new Progress(spec.commandLine().getErr(), "eval " + backend)::update);
     if (base != null) {
       evaluation.baseline(base);
     }
     AccuracyReport result;
-    try (Runner runner = Backends.named(backend).compile(graph, RunnerOptions.builder().threads(common.threads).build())) {
+    try (Runner runner = runners.open(backend, modelPath, RunnerOptions.builder().threads(common.threads).build(), signature)) {
       result = evaluation.build().run(runner);
     }
     spec.commandLine().getOut().println(result.toSummary());
     if (report != null) {
-      result.writeJson(report);
+      result.save(report);
       spec.commandLine().getOut().println("report written to " + report);
     }
     return 0;

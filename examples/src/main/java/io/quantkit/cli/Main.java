@@ -4,7 +4,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** The {@code quantkit} command line. Library code never prints; everything a user sees is said here. */
+/**
+ * The {@code quantkit} command line. Library code never prints; everything a user sees is said here.
+ *
+ * <p>Thread-safety: {@link #run} builds its own command objects per call, but commands print to
+ * {@code System.out}/{@code System.err}: run one CLI invocation at a time per JVM.
+ */
 @Command(
     name = "quantkit",
     mixinStandardHelpOptions = true,
@@ -18,14 +23,11 @@ import picocli.CommandLine.Model.CommandSpec;
       QuantizeCommand.class,
       InspectCommand.class,
       SweepCommand.class,
+      DebugCommand.class, PlaygroundCommand.class,
       FuzzCommand.class,
       SoakCommand.class,
       CommandLine.HelpCommand.class
     })
-/**
- * Thread-safety: {@link #run} builds its own command objects per call, but commands print to {@code
- * System.out}/{@code System.err}: run one CLI invocation at a time per JVM.
- */
 public final class Main {
 
   public static void main(String[] args) {

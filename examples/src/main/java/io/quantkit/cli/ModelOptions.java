@@ -1,17 +1,15 @@
 package io.quantkit.cli;
 
-import io.quantkit.ModelFormatException;
 import io.quantkit.data.QuantkitHome;
 import io.quantkit.ir.Graph;
-import io.quantkit.keras.KerasModel;
-import io.quantkit.onnx.OnnxModel;
+import io.quantkit.model.Models;
 import java.nio.file.Path;
-import java.util.Locale;
 import picocli.CommandLine.Option;
 
-/** --model: a Keras .h5 or an .onnx file; the MLPerf Tiny ResNet8 in QUANTKIT_HOME by default. */
+/** --model: any format a model importer reads (Keras .h5, ONNX); the MLPerf Tiny ResNet8 in QUANTKIT_HOME by default. */
 final class ModelOptions {
-  @Option(names = "--model", paramLabel = "FILE", description = "Keras .h5 or .onnx model (default: ResNet8 in QUANTKIT_HOME).")
+  @Option(names = "--model", paramLabel = "FILE", description = "Model file: Keras .h5 or .onnx, recognized by content, or a "
+      + "TensorFlow SavedModel directory for eval/compare (default: ResNet8 in QUANTKIT_HOME).")
   Path model;
 
   Path path() {
@@ -22,15 +20,13 @@ final class ModelOptions {
     return load(path());
   }
 
+  /** Any format a {@link io.quantkit.model.ModelImporter} on the class path reads, chosen by content. */
   static Graph load(Path file) {
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (name.endsWith(".h5") || name.endsWith(".hdf5") || name.endsWith(".keras.h5")) {
-      return KerasModel.load(file);
+    if (io.quantkit.tf.SavedModels.isSavedModel(file)) {
+      throw new io.quantkit.ModelFormatException(file + " is a TensorFlow SavedModel, which has no IR import: run it as it "
+          + "is with eval/compare on backend tf, or give this command the .h5 or .onnx it came from");
     }
-    if (name.endsWith(".onnx")) {
-      return OnnxModel.load(file);
-    }
-    throw new ModelFormatException(file + ": unknown model format (expected a Keras .h5 or an .onnx file)");
+    return Models.load(file);
   }
 
   /** "fp32" or "int8" depending on whether the graph carries quantize/dequantize nodes. */

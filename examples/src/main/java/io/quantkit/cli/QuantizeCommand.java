@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-    description = "Static INT8 post-training quantization: calibrate on training images, write a QDQ .onnx and its plan.")
+    description = {"Static INT8 post-training quantization: calibrate on training images, write a QDQ .onnx and its plan.",
+        "Without --out: the whole job (FP32 and INT8 accuracy, per-layer error, report.html in --out-dir)."})
 final class QuantizeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model = new ModelOptions();
@@ -48,8 +49,10 @@ final class QuantizeCommand implements Callable<Integer> {
       description = "Backend that runs calibration (default ${DEFAULT-VALUE}: the plan is byte-identical on every CPU; onnx is faster).")
   String calibBackend;
 
-  @Option(names = "--out", required = true, paramLabel = "FILE", description = "The quantized QDQ .onnx to write.")
+  @Option(names = "--out", paramLabel = "FILE", description = "The quantized QDQ .onnx to write (without it: the whole job).")
   Path out;
+
+  @Mixin QuantizeJob.Options job = new QuantizeJob.Options();
 
   @Option(names = "--plan", paramLabel = "FILE", description = "Also write the quantization plan JSON here.")
   Path planFile;
@@ -60,6 +63,9 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (out == null) {
+      return new QuantizeJob(this).call();
+    }
     PrintWriter stdout = spec.commandLine().getOut();
     new OutputChecks().input("--model", model.path()).input("--from-plan", fromPlan)
         .output("--out", out).output("--plan", planFile).check();

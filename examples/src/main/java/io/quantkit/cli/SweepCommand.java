@@ -65,6 +65,11 @@ final class SweepCommand implements Callable<Integer> {
       description = "Backend that runs calibration (default ${DEFAULT-VALUE}: plans are then the same on every CPU).")
   String calibBackend;
 
+  @Option(names = "--also-on", split = ",", defaultValue = "pytorch",
+      description = "Also run each INT8 model on these backends: flips vs FP32 and agreement with ONNX Runtime (default "
+          + "${DEFAULT-VALUE}; --also-on= for none).")
+  List<String> alsoOn;
+
   @Option(names = "--out-dir", defaultValue = "out/sweep", description = "Where the .qdq.onnx files, plans and table go (default ${DEFAULT-VALUE}).")
   Path outDir;
 
@@ -94,11 +99,12 @@ final class SweepCommand implements Callable<Integer> {
         jpegBase = evaluate(runner, jpegTest, null, "fp32", err);
       }
     }
-    base.writeJson(outDir.resolve("fp32.report.json"));
+    base.save(outDir.resolve("fp32.report.json"));
 
     List<String> rows = new ArrayList<>();
     rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | — | — | %s | %,d B (100 %%) |",
-        "fp32", "fp32", "—", 100 * base.top1(), jpegBase == null ? "—" : String.format(Locale.ROOT, "%.2f %% top-1", 100 * jpegBase.top1()), fp32Bytes));
+        "fp32", "fp32", "—", 100 * base.top1(), jpegBase == null ? "—" : String.format(Locale.ROOT, "%.2f %% top-1", 100 * jpegBase.top1()), fp32Bytes)
+        + " — | — |".repeat(extraBackends().size()));
     for (String act : activations) {
       for (boolean perChannel : new boolean[] {false, true}) {
         for (String methodName : methods) {
@@ -125,12 +131,23 @@ final class SweepCommand implements Callable<Integer> {
               rj = evaluate(runner, jpegTest, jpegBase, "int8", err);
             }
           }
-          r.writeJson(outDir.resolve(config + ".report.json"));
+          r.save(outDir.resolve(config + ".report.json"));
+          StringBuilder others = new StringBuilder();
+          for (String other : extraBackends()) {
+            try (Runner runner = Backends.named(other).compile(q.graph(), runnerOptions)) {
+              AccuracyReport o = evaluate(runner, test, base, "int8", err);
+              int agree = 0;
+              for (int i = 0; i < o.samples(); i++) {
+                agree += o.prediction(i) == r.prediction(i) ? 1 : 0;
+              }
+              others.append(String.format(Locale.ROOT, " %d | %.1f %% |", o.flips(), 100.0 * agree / o.samples()));
+            }
+          }
           String jpegCell = rj == null ? "—" : String.format(Locale.ROOT, "%.2f %% (%d flips)",
               100.0 * (rj.samples() - rj.flips()) / rj.samples(), rj.flips());
           rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | %+.2f | %d | %s | %,d B (%.1f %%) |",
               act, perChannel ? "per-channel" : "per-tensor", methodName, 100 * r.top1(), 0.0 - r.dropPoints(), r.flips(),
-              jpegCell, bytes, 100.0 * bytes / fp32Bytes));
+              jpegCell, bytes, 100.0 * bytes / fp32Bytes) + others);
         }
       }
     }
@@ -138,8 +155,17 @@ final class SweepCommand implements Callable<Integer> {
     table.append(String.format(Locale.ROOT,
         "Calibration: first %d images of the training split on %s; evaluation: %d images of %s on ONNX Runtime%s.%n%n",
         calib.size(), calibBackend, test.size(), test.name(), jpegTest == null ? "" : "; JPEG: paired agreement with FP32 on " + jpegTest.size() + " images"));
-    table.append("| activations | weights | method | top-1 | change (pt) | flips | JPEG agreement | .onnx size |\n");
-    table.append("|---|---|---|---|---|---|---|---|\n");
+    if (!extraBackends().isEmpty()) {
+      table.append("The same QDQ models also run on ").append(String.join(", ", extraBackends()))
+          .append(": flips vs FP32 and agreement with ONNX Runtime's INT8 predictions on the same images.\n\n");
+    }
+    StringBuilder header = new StringBuilder("| activations | weights | method | top-1 | change (pt) | flips | JPEG agreement | .onnx size |");
+    StringBuilder rule = new StringBuilder("|---|---|---|---|---|---|---|---|");
+    for (String other : extraBackends()) {
+      header.append(' ').append(other).append(" flips | ").append(other).append(" = ORT |");
+      rule.append("---|---|");
+    }
+    table.append(header).append('\n').append(rule).append('\n');
     rows.forEach(r -> table.append(r).append('\n'));
     Path tableFile = outDir.resolve("sweep.md");
     AtomicFiles.write(tableFile, table.toString().getBytes(StandardCharsets.UTF_8));
@@ -148,12 +174,22 @@ final class SweepCommand implements Callable<Integer> {
     return 0;
   }
 
+  private List<String> extraBackends() {
+    List<String> out = new ArrayList<>();
+    for (String b : alsoOn == null ? List.<String>of() : alsoOn) {
+      if (!b.isBlank() && !b.equals("onnx")) {
+        out.add(b.strip());
+      }
+    }
+    return out;
+  }
+
   private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, PrintWriter err) {
     return evaluate(runner, data, baseline, precision, new Progress(err, "eval " + data.name())::update);
   }
 
   private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, ProgressListener progress) {
-    Evaluation.Builder b = Evaluation.builder().dataset(data).batchSize(100).backend("onnx").precision(precision)
+    Evaluation.Builder b = Evaluation.builder().dataset(data).batchSize(100).backend(runner.backendName()).precision(precision)
         .model(model.path().getFileName().toString()).progress(progress);
     if (baseline != null) {
       b.baseline(baseline);

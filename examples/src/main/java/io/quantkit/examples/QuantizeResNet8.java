@@ -12,15 +12,20 @@ import io.quantkit.keras.KerasModel;
 import io.quantkit.onnx.OnnxModel;
 import io.quantkit.quant.Calibration;
 import io.quantkit.quant.CalibrationMethod;
+import io.quantkit.quant.InspectionReport;
 import io.quantkit.quant.Qdq;
+import io.quantkit.quant.QdqInspector;
 import io.quantkit.quant.QuantPlan;
 import io.quantkit.quant.QuantizationResult;
 import java.nio.file.Path;
 
 /**
  * The public API in one page: import the Keras ResNet8, measure it on ONNX Runtime, calibrate on
- * training images, quantize to QDQ, measure the cost, save the INT8 model. Run with
- * {@code java -cp ... io.quantkit.examples.QuantizeResNet8 [out.qdq.onnx]}.
+ * training images, quantize to QDQ, measure the cost, save the INT8 model and its plan, and read
+ * the saved model back to see what it holds. Run with
+ * {@code java -cp ... io.quantkit.examples.QuantizeResNet8 [out.qdq.onnx]}; the plan is written
+ * beside the model as {@code resnet8.plan.json}. {@code .ci/consumer-check} compiles and runs this
+ * class in a project outside the build, against the installed jars.
  *
  * <p>Thread-safety: a single-threaded example program.
  */
@@ -43,6 +48,13 @@ public final class QuantizeResNet8 {
       System.out.printf("FP32 top-1 %.2f %%, INT8 top-1 %.2f %% (%+.2f pt, %d flipped predictions)%n",
           100 * base.top1(), 100 * q.top1(), 0.0 - q.dropPoints(), q.flips());
     }
-    OnnxModel.save(int8.graph(), Path.of(args.length > 0 ? args[0] : "resnet8.qdq.onnx"));
+    Path out = Path.of(args.length > 0 ? args[0] : "resnet8.qdq.onnx").toAbsolutePath();
+    OnnxModel.save(int8.graph(), out);
+    Path planFile = out.resolveSibling("resnet8.plan.json");
+    plan.save(planFile);
+    InspectionReport saved = QdqInspector.inspect(OnnxModel.load(out));
+    System.out.printf("wrote %s (%d QuantizeLinear, %d DequantizeLinear) and %s (%s, %d tensors)%n", out,
+        saved.quantizeLinear(), saved.dequantizeLinear(), planFile, QuantPlan.load(planFile).calibration().estimator(),
+        QuantPlan.load(planFile).size());
   }
 }

@@ -41,7 +41,7 @@ class MainTest {
     Result r = run("eval", "--backend", "reference", "--limit", "64", "--report", report.toString());
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("top-1"), r.out());
-    AccuracyReport written = AccuracyReport.readJson(report);
+    AccuracyReport written = AccuracyReport.load(report);
     assertEquals(64, written.samples());
     assertEquals("reference", written.backend());
   }

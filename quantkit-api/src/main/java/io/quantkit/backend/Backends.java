@@ -1,8 +1,7 @@
 package io.quantkit.backend;
 
+import com.google.common.collect.ImmutableList;
 import io.quantkit.BackendException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.ServiceLoader;
 
 /**
@@ -24,11 +23,11 @@ public final class Backends {
     throw new BackendException("no backend named '" + name + "' on the class path; available: " + available());
   }
 
-  public static List<String> available() {
-    List<String> names = new ArrayList<>();
+  public static ImmutableList<String> available() {
+    ImmutableList.Builder<String> names = ImmutableList.builder();
     for (Backend b : ServiceLoader.load(Backend.class)) {
       names.add(b.name());
     }
-    return names;
+    return names.build();
   }
 }

@@ -1,11 +1,15 @@
 package io.quantkit.backend;
 
 import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableClassToInstanceMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * Options every backend understands; a backend ignores what does not apply to it.
- *
- * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not (one thread builds).
+ * Options every backend understands, plus typed extensions for settings only one backend has
+ * ({@link #extension(Class)}: ONNX Runtime's {@code OrtOptions}, for instance). A backend ignores
+ * what does not apply to it and the extensions of other backends. Immutable.
  */
 public final class RunnerOptions {
   /** How much the backend may rewrite the graph before running it. */
@@ -19,11 +23,15 @@ public final class RunnerOptions {
   private final int threads;
   private final Optimization optimization;
   private final boolean busyWait;
+  private final ImmutableClassToInstanceMap<Object> extensions;
 
   private RunnerOptions(Builder b) {
     this.threads = b.threads;
     this.optimization = b.optimization;
     this.busyWait = b.busyWait;
+    ImmutableClassToInstanceMap.Builder<Object> ext = ImmutableClassToInstanceMap.builder();
+    b.extensions.forEach((type, value) -> put(ext, type, value));
+    this.extensions = ext.build();
   }
 
   public static RunnerOptions defaults() {
@@ -44,27 +52,40 @@ public final class RunnerOptions {
   }
 
   /**
-   * Whether the backend's idle worker threads spin while waiting for work (the default: lowest
-   * latency when the backend has the cores to itself) or block. Turn it off when the caller does
-   * its own work between runs on the same cores, as calibration does with its statistics.
+   * A hint for backends whose idle worker threads can spin: whether they may (the default: lowest
+   * latency when the backend has the cores to itself) or should block. Callers that do their own
+   * work between runs on the same cores, as calibration does with its statistics, turn it off. A
+   * backend's own extension may override it (ONNX Runtime: {@code OrtOptions.spinning}).
    */
   public boolean busyWait() {
     return busyWait;
   }
 
+  /**
+   * The backend-specific settings of type {@code type}, if the caller gave any. Each backend
+   * documents its extension class; the values are immutable option objects.
+   */
+  public <E> Optional<E> extension(Class<E> type) {
+    return Optional.ofNullable(extensions.getInstance(type));
+  }
+
   public Builder toBuilder() {
-    return new Builder().threads(threads).optimization(optimization).busyWait(busyWait);
+    Builder b = new Builder().threads(threads).optimization(optimization).busyWait(busyWait);
+    extensions.values().forEach(b::extension);
+    return b;
   }
 
   @Override
   public String toString() {
-    return "RunnerOptions(threads=" + threads + ", optimization=" + optimization + ", busyWait=" + busyWait + ")";
+    return "RunnerOptions(threads=" + threads + ", optimization=" + optimization + ", busyWait=" + busyWait
+        + (extensions.isEmpty() ? "" : ", extensions=" + extensions.values()) + ")";
   }
 
   public static final class Builder {
     private int threads;
     private Optimization optimization = Optimization.ALL;
     private boolean busyWait = true;
+    private final Map<Class<?>, Object> extensions = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -84,8 +105,23 @@ public final class RunnerOptions {
       return this;
     }
 
+    /**
+     * Adds (or replaces) the backend-specific settings of {@code value}'s class, found again with
+     * {@link RunnerOptions#extension(Class)}.
+     */
+    public Builder extension(Object value) {
+      Preconditions.checkNotNull(value, "extension");
+      extensions.put(value.getClass(), value);
+      return this;
+    }
+
     public RunnerOptions build() {
       return new RunnerOptions(this);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> void put(ImmutableClassToInstanceMap.Builder<Object> b, Class<T> type, Object value) {
+    b.put(type, (T) value);
   }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 
 /**
  * A fixed, ordered, labelled image set. Deterministic: the same index always gives the same image.
+ * For calibration it is one adapter of {@link io.quantkit.quant.CalibrationData}.
  * Implementations are safe for concurrent use (several threads may read batches at once).
  */
 public interface Dataset {
@@ -14,6 +15,10 @@ public interface Dataset {
 
   int size();
 
+  /**
+   * Class names, in label order; unmodifiable (the SDK's datasets return an {@code ImmutableList},
+   * and everything that keeps the names copies them).
+   */
   List<String> classNames();
 
   /** Shape of one image, [H, W, C]. */

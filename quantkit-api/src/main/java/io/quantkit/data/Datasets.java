@@ -2,6 +2,7 @@ package io.quantkit.data;
 
 import com.google.common.base.Preconditions;
 import io.quantkit.tensor.Shape;
+import com.google.common.collect.ImmutableList;
 import io.quantkit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -139,8 +140,8 @@ public final class Datasets {
       }
 
       @Override
-      public List<String> classNames() {
-        return base.classNames();
+      public ImmutableList<String> classNames() {
+        return ImmutableList.copyOf(base.classNames());
       }
 
       @Override

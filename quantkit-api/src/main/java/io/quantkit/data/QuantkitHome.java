@@ -17,6 +17,8 @@ import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * The SDK's cache folder of models and datasets: {@code $QUANTKIT_HOME}, else the system property
@@ -212,10 +214,10 @@ public final class QuantkitHome {
   }
 
   private static void extractMissing(Path archive, Path folder) {
-    try (InputStream gz = new GZIPInputStream(Files.newInputStream(archive), 1 << 16)) {
-      TarReader tar = new TarReader(gz);
-      for (TarReader.Entry e = tar.next(); e != null; e = tar.next()) {
-        String name = e.name();
+    try (InputStream gz = new GZIPInputStream(Files.newInputStream(archive), 1 << 16);
+         TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
+      for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        String name = e.getName();
         int slash = name.lastIndexOf('/');
         String base = name.substring(slash + 1);
         String parent = slash < 0 ? "" : name.substring(0, slash);
@@ -229,9 +231,10 @@ public final class QuantkitHome {
         Path tmp = AtomicFiles.createSibling(target, ".part");
         try {
           try (OutputStream out = Files.newOutputStream(tmp)) {
-            long n = ByteStreams.copy(e.content(), out);
-            if (n != e.size()) {
-              throw new IOException("member " + name + " has " + n + " of " + e.size() + " bytes");
+            // the stream ends with the member; a short member is a truncated archive
+            long n = ByteStreams.copy(tar, out);
+            if (n != e.getSize()) {
+              throw new IOException("member " + name + " has " + n + " of " + e.getSize() + " bytes");
             }
           }
           move(tmp, target);
@@ -239,7 +242,8 @@ public final class QuantkitHome {
           deleteQuietly(tmp);
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
+      // Commons Compress reports some malformed headers as IllegalArgumentException
       throw new DatasetException("cannot extract the CIFAR-10 archive into " + folder + ": " + e, e);
     }
   }

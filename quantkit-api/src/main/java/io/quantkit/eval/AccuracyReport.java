@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import io.quantkit.QuantkitException;
+import io.quantkit.internal.JsonFiles;
 import io.quantkit.tensor.Tensor;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Classification accuracy of one model/backend/precision on one dataset, optionally against a
@@ -26,15 +28,19 @@ import java.util.Objects;
  * the same rule), and is 1.0 when there are five classes or fewer. A class without samples has a
  * null per-class accuracy.
  *
- * <p>Immutable; arrays handed out are copies. JSON field names are part of the file format.
+ * <p>Immutable; arrays handed out are copies. JSON field names are part of the file format, tagged
+ * {@link #FORMAT}; reports written before the tag existed still load.
  */
-@JsonPropertyOrder({"model", "backend", "precision", "dataset", "samples", "top1", "top5", "dropPoints", "flips",
+@JsonPropertyOrder({"format", "model", "backend", "precision", "dataset", "samples", "top1", "top5", "dropPoints", "flips",
     "classNames", "perClassAccuracy", "confusion", "predictions"})
 /**
  * Thread-safety: immutable and thread-safe; its {@link Builder} accumulates and is not.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class AccuracyReport {
+  /** Format tag written into every report file. */
+  public static final String FORMAT = "quantkit.accuracy-report/1";
+
   private final int samples;
   private final double top1;
   private final double top5;
@@ -51,7 +57,8 @@ public final class AccuracyReport {
   private final Integer flips;
 
   @JsonCreator
-  AccuracyReport(
+  static AccuracyReport fromJsonFields(
+      @JsonProperty("format") String format,
       @JsonProperty("samples") int samples,
       @JsonProperty("top1") double top1,
       @JsonProperty("top5") double top5,
@@ -65,6 +72,25 @@ public final class AccuracyReport {
       @JsonProperty("predictions") int[] predictions,
       @JsonProperty("dropPoints") Double dropPoints,
       @JsonProperty("flips") Integer flips) {
+    JsonFiles.checkFormat(format, "accuracy report", Set.of(FORMAT));
+    return new AccuracyReport(samples, top1, top5, perClassAccuracy, confusion, classNames, model, backend, precision,
+        dataset, predictions, dropPoints, flips);
+  }
+
+  AccuracyReport(
+      int samples,
+      double top1,
+      double top5,
+      List<Double> perClassAccuracy,
+      int[][] confusion,
+      List<String> classNames,
+      String model,
+      String backend,
+      String precision,
+      String dataset,
+      int[] predictions,
+      Double dropPoints,
+      Integer flips) {
     Preconditions.checkArgument(classNames != null && !classNames.isEmpty(), "report without class names");
     int k = classNames.size();
     Preconditions.checkArgument(confusion != null && confusion.length == k, "confusion matrix must be %sx%s", k, k);
@@ -240,21 +266,49 @@ public final class AccuracyReport {
     return c;
   }
 
+  /** The format tag of the JSON form, {@link #FORMAT}. */
+  @JsonProperty
+  String format() {
+    return FORMAT;
+  }
+
   public String toJson() {
-    return Json.write(this);
+    return JsonFiles.toJson(this, "accuracy report");
   }
 
+  /** Parses a report; {@link io.quantkit.ModelFormatException} when the text is not one. */
   public static AccuracyReport fromJson(String json) {
-    return Json.read(json, AccuracyReport.class, "accuracy report");
+    return JsonFiles.fromJson(json, AccuracyReport.class, "accuracy report");
   }
 
-  /** Writes the JSON form atomically (temporary file in the same folder, then a move). */
+  /**
+   * Writes the JSON form atomically (temporary file in the same folder, then a move).
+   *
+   * @throws QuantkitException naming the file when it cannot be written
+   */
+  public void save(Path file) {
+    JsonFiles.save(file, this, "accuracy report");
+  }
+
+  /**
+   * Reads a report written by {@link #save}.
+   *
+   * @throws io.quantkit.ModelFormatException naming the file when it is missing, unreadable or not a report
+   */
+  public static AccuracyReport load(Path file) {
+    return JsonFiles.load(file, AccuracyReport.class, "accuracy report");
+  }
+
+  /** @deprecated the old name of {@link #save(Path)}. */
+  @Deprecated(forRemoval = true)
   public void writeJson(Path file) {
-    Json.writeAtomically(file, toJson());
+    save(file);
   }
 
+  /** @deprecated the old name of {@link #load(Path)}. */
+  @Deprecated(forRemoval = true)
   public static AccuracyReport readJson(Path file) {
-    return Json.read(file, AccuracyReport.class, "accuracy report");
+    return load(file);
   }
 
   /** A one-screen text table: headline, per-class accuracy and the confusion matrix. */

@@ -5,21 +5,25 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
+import io.quantkit.internal.JsonFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How far several runners' outputs on the same images agree: for each pair the share of equal
  * top-1 predictions and the largest and mean absolute difference over all output elements, and
  * each runner's own top-1 accuracy when labels were known. Immutable; JSON field names are part of
- * the file format.
+ * the file format, tagged {@link #FORMAT}; reports written before the tag existed still load.
  *
  * <p>Thread-safety: immutable and thread-safe.
  */
-@JsonPropertyOrder({"dataset", "samples", "runners", "pairs"})
+@JsonPropertyOrder({"format", "dataset", "samples", "runners", "pairs"})
 public final class ComparisonReport {
+  /** Format tag written into every comparison file. */
+  public static final String FORMAT = "quantkit.comparison-report/1";
 
   /** One runner's result; {@code top1} is null when no labels were given. */
   public record RunnerResult(@JsonProperty("name") String name, @JsonProperty("top1") Double top1) {
@@ -51,11 +55,17 @@ public final class ComparisonReport {
   private final ImmutableList<Pair> pairs;
 
   @JsonCreator
-  public ComparisonReport(
+  static ComparisonReport fromJsonFields(
+      @JsonProperty("format") String format,
       @JsonProperty("dataset") String dataset,
       @JsonProperty("samples") int samples,
       @JsonProperty("runners") List<RunnerResult> runners,
       @JsonProperty("pairs") List<Pair> pairs) {
+    JsonFiles.checkFormat(format, "comparison report", Set.of(FORMAT));
+    return new ComparisonReport(dataset, samples, runners, pairs);
+  }
+
+  public ComparisonReport(String dataset, int samples, List<RunnerResult> runners, List<Pair> pairs) {
     Preconditions.checkArgument(runners != null && runners.size() >= 2, "a comparison needs at least two runners");
     Preconditions.checkArgument(pairs != null, "no pairs");
     this.dataset = dataset;
@@ -109,20 +119,49 @@ public final class ComparisonReport {
     return runners.stream().map(RunnerResult::name).toList();
   }
 
+  /** The format tag of the JSON form, {@link #FORMAT}. */
+  @JsonProperty
+  String format() {
+    return FORMAT;
+  }
+
   public String toJson() {
-    return Json.write(this);
+    return JsonFiles.toJson(this, "comparison report");
   }
 
+  /** Parses a report; {@link io.quantkit.ModelFormatException} when the text is not one. */
   public static ComparisonReport fromJson(String json) {
-    return Json.read(json, ComparisonReport.class, "comparison report");
+    return JsonFiles.fromJson(json, ComparisonReport.class, "comparison report");
   }
 
+  /**
+   * Writes the JSON form atomically (temporary file in the same folder, then a move).
+   *
+   * @throws io.quantkit.QuantkitException naming the file when it cannot be written
+   */
+  public void save(Path file) {
+    JsonFiles.save(file, this, "comparison report");
+  }
+
+  /**
+   * Reads a report written by {@link #save}.
+   *
+   * @throws io.quantkit.ModelFormatException naming the file when it is missing, unreadable or not a report
+   */
+  public static ComparisonReport load(Path file) {
+    return JsonFiles.load(file, ComparisonReport.class, "comparison report");
+  }
+
+  /** @deprecated the old name of {@link #save(Path)}. */
+  @Deprecated(forRemoval = true)
   public void writeJson(Path file) {
-    Json.writeAtomically(file, toJson());
+    save(file);
   }
 
+  /** @deprecated the old name of {@link #load(Path)}. */
+  @Deprecated(forRemoval = true)
   public static ComparisonReport readJson(Path file) {
-    return Json.read(file, ComparisonReport.class, "comparison report");
+    return load(file);
   }
 
   /** A text table of the runners and pairs. */

@@ -1,33 +1,52 @@
 package io.quantkit.internal;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.quantkit.ModelFormatException;
+import io.quantkit.QuantkitException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.BiFunction;
 
-/** The JSON conventions of every file quantkit writes (plans, reports). */
+/**
+ * The conventions of every JSON file quantkit writes and reads (plans, accuracy and comparison
+ * reports, inspection reports), in one place:
+ *
+ * <ul>
+ *   <li>{@code save(Path)} writes atomically (temporary file in the target's folder, then a
+ *       rename); a failure is a {@link QuantkitException} naming the file and leaves nothing
+ *       behind.
+ *   <li>{@code load(Path)} and {@code fromJson(String)} fail with a {@link ModelFormatException}
+ *       naming the file (missing, unreadable, malformed, or of a format this version does not
+ *       read). No checked exceptions.
+ *   <li>Every artifact carries a {@code "format"} tag such as {@code "quantkit.accuracy-report/1"};
+ *       readers accept the current tag, the previous one, and files without a tag (written before
+ *       tags existed), and reject any other tag.
+ * </ul>
+ */
 public final class JsonFiles {
   /**
    * Indented output; unknown properties are ignored on reading so that files written by a newer
@@ -49,6 +68,53 @@ public final class JsonFiles {
   }
 
   /**
+   * Checks a format tag read from a file: {@code null} (a file from before tags) or one of
+   * {@code accepted}; anything else is a {@link ModelFormatException} saying what this version
+   * reads. Called from the artifacts' JSON creators.
+   */
+  public static void checkFormat(String found, String what, Set<String> accepted) {
+    if (found != null && !accepted.contains(found)) {
+      throw new ModelFormatException(what + " has format '" + found + "'; this version reads " + accepted
+          + " and files without a format");
+    }
+  }
+
+  /** {@code value} as indented JSON. */
+  public static String toJson(Object value, String what) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new QuantkitException("cannot write " + what + " as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Parses {@code json}; {@link ModelFormatException} when it is not a valid {@code what}, with one
+   * line: where in the JSON and what is wrong ({@link #describe}).
+   */
+  public static <T> T fromJson(String json, Class<T> type, String what) {
+    return parse(json, type, what, what + " JSON", ModelFormatException::new);
+  }
+
+  /** Writes {@code value} to {@code file} as JSON, atomically; {@link QuantkitException} naming the file on failure. */
+  public static void save(Path file, Object value, String what) {
+    String json = toJson(value, what);
+    try {
+      writeAtomically(file, json);
+    } catch (IOException e) {
+      throw new QuantkitException("cannot write " + what + " " + file + ": " + AtomicFiles.reason(e), e);
+    }
+  }
+
+  /**
+   * Reads a {@code what} from {@code file}; {@link ModelFormatException} on any failure, in one
+   * line: the file, the JSON path and what is wrong ({@link #read}).
+   */
+  public static <T> T load(Path file, Class<T> type, String what) {
+    return read(file, type, what, ModelFormatException::new);
+  }
+
+  /**
    * Reads a JSON file of {@code type}. Every failure becomes one line made by {@code error}:
    * the file, where in the JSON (a path such as {@code $.tensors.conv1.scales}) and what is wrong,
    * without the parser's internals; a file that is not UTF-8 says so and where.
@@ -67,6 +133,8 @@ public final class JsonFiles {
             + "-byte limit of quantkit's JSON files", null);
       }
       bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw error.apply(what + " file " + file + " does not exist", e);
     } catch (IOException e) {
       throw error.apply("cannot read " + what + " " + file + ": " + AtomicFiles.reason(e), e);
     }

@@ -34,7 +34,7 @@ public final class Graph {
   private final ImmutableMap<String, Tensor> initializers;
   private final ImmutableMap<String, String> metadata;
   private final Map<String, Node> producers;
-  private final Map<String, List<Node>> consumers;
+  private final ImmutableMap<String, ImmutableList<Node>> consumers;
 
   private Graph(Builder b, List<Node> sorted) {
     this.name = b.name;
@@ -56,7 +56,9 @@ public final class Graph {
       }
     }
     this.producers = prod;
-    this.consumers = cons;
+    ImmutableMap.Builder<String, ImmutableList<Node>> c = ImmutableMap.builderWithExpectedSize(cons.size());
+    cons.forEach((k, v) -> c.put(k, ImmutableList.copyOf(v)));
+    this.consumers = c.build();
   }
 
   public static Builder builder(String name) {
@@ -121,8 +123,9 @@ public final class Graph {
     return Optional.ofNullable(producers.get(tensorName));
   }
 
-  public List<Node> consumers(String tensorName) {
-    return consumers.getOrDefault(tensorName, List.of());
+  /** The nodes reading {@code tensorName}, in graph order (a node reading it twice appears once per read). */
+  public ImmutableList<Node> consumers(String tensorName) {
+    return consumers.getOrDefault(tensorName, ImmutableList.of());
   }
 
   public Optional<Node> node(String nodeName) {
@@ -200,8 +203,9 @@ public final class Graph {
       return this;
     }
 
-    public List<Node> nodes() {
-      return nodes;
+    /** The nodes added so far, in the order added (a snapshot). */
+    public ImmutableList<Node> nodes() {
+      return ImmutableList.copyOf(nodes);
     }
 
     public boolean hasInitializer(String tensorName) {

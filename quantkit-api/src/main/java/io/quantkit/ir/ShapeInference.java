@@ -3,7 +3,6 @@ package io.quantkit.ir;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.primitives.ImmutableIntArray;
 import io.quantkit.GraphException;
-import io.quantkit.UnsupportedOpException;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
 import java.util.Arrays;
@@ -11,6 +10,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Element type and shape of every tensor of a {@link Graph}: inputs, initializers and node outputs,
@@ -59,15 +59,27 @@ public final class ShapeInference {
     }
     g.initializers().forEach((name, t) -> known.put(name, new ValueInfo(name, t.type(), t.shape())));
     for (Node n : g.nodes()) {
-      ValueInfo[] ins = new ValueInfo[n.inputs().size()];
-      for (int i = 0; i < ins.length; i++) {
-        String name = n.inputs().get(i);
-        ins[i] = name.isEmpty() ? null : known.get(name);
-      }
-      ValueInfo out = new NodeInference(n, ins).infer();
-      known.put(n.output(), out);
+      known.put(n.output(), inferNode(n, known::get));
     }
     return ImmutableMap.copyOf(known);
+  }
+
+  /**
+   * Element type and shape of one node's output, given what is known of its inputs ({@code
+   * known} returns null for a tensor it does not know). This is the rule {@link #infer} applies
+   * node by node; importers call it while they build a graph, to check each node as it is made
+   * and to read shapes they need for later nodes (a missing kernel_shape, an old-opset Softmax).
+   *
+   * @throws GraphException naming the node when its inputs contradict the op, or an input is
+   *     unknown
+   */
+  public static ValueInfo inferNode(Node node, Function<String, ValueInfo> known) {
+    ValueInfo[] ins = new ValueInfo[node.inputs().size()];
+    for (int i = 0; i < ins.length; i++) {
+      String name = node.inputs().get(i);
+      ins[i] = name.isEmpty() ? null : known.apply(name);
+    }
+    return new NodeInference(node, ins).infer();
   }
 
   private static void checkCompatible(Graph g, ValueInfo declared, Shape concrete) {
@@ -80,6 +92,16 @@ public final class ShapeInference {
       throw new GraphException("graph " + g.name() + ": input '" + declared.name() + "' is declared " + d
           + ", which shape " + concrete + " does not match");
     }
+  }
+
+  /**
+   * Numpy broadcasting of two shapes (ONNX's multidirectional broadcasting); an unknown dimension
+   * takes the other side's size.
+   *
+   * @throws GraphException when a pair of known dimensions is neither equal nor 1
+   */
+  public static Shape broadcast(Shape a, Shape b) {
+    return broadcast(a, b, "broadcast");
   }
 
   /** Numpy broadcasting of two shapes; {@code where} prefixes the error message. */
@@ -107,8 +129,13 @@ public final class ShapeInference {
     return Shape.of(out);
   }
 
-  /** Output size of a sliding window along one axis; U when the input size is unknown. */
-  static int windowOutput(int in, int padBegin, int padEnd, int kernel, int stride, int dilation, boolean ceil) {
+  /**
+   * Output size of a sliding window (convolution or pooling) along one axis: {@link Shape#UNKNOWN}
+   * when the input size is unknown, 0 when the window does not fit the padded input. Every
+   * window computation of the project (shape rules, the Keras importer, executors through the
+   * inferred shapes) goes through this one.
+   */
+  public static int windowOutput(int in, int padBegin, int padEnd, int kernel, int stride, int dilation, boolean ceil) {
     if (in == U) {
       return U;
     }
@@ -124,8 +151,31 @@ public final class ShapeInference {
     return out;
   }
 
+  /**
+   * Output sizes of a sliding window over spatial sizes {@code in} (unknown stays unknown, a
+   * window that does not fit gives 0). "Same" padding gives ceil(in / stride) whatever the pads
+   * turn out to be.
+   */
+  public static int[] windowOutputs(int[] in, ImmutableIntArray kernel, ImmutableIntArray strides,
+      ImmutableIntArray dilations, Padding padding, boolean ceil) {
+    int spatial = in.length;
+    int[] out = new int[spatial];
+    if (padding instanceof Padding.Same) {
+      for (int i = 0; i < spatial; i++) {
+        out[i] = in[i] == U ? U : (in[i] + strides.get(i) - 1) / strides.get(i);
+      }
+      return out;
+    }
+    Padding.Explicit pads = padding.resolve(in, kernel, strides, dilations);
+    for (int i = 0; i < spatial; i++) {
+      out[i] = windowOutput(in[i], pads.begins().get(i), pads.ends().get(i), kernel.get(i), strides.get(i),
+          dilations.get(i), ceil);
+    }
+    return out;
+  }
+
   /** Inference of one node; holds the node for error messages. */
-  private static final class NodeInference {
+  private static final class NodeInference implements Op.Visitor<ValueInfo> {
     private final Node node;
     private final ValueInfo[] ins;
 
@@ -139,78 +189,171 @@ public final class ShapeInference {
         throw fail("has " + node.outputs().size() + " outputs " + node.outputs()
             + "; the IR defines exactly one (optional extra outputs such as MaxPool indices are not supported)");
       }
-      Op op = node.op();
-      if (op instanceof Op.Conv) {
-        return conv((Op.Conv) op);
-      } else if (op instanceof Op.BatchNorm) {
-        return batchNorm();
-      } else if (op instanceof Op.Relu) {
-        arity(1, 1);
-        return same(type(0, FLOAT));
-      } else if (op instanceof Op.Clip) {
-        arity(1, 1);
-        Op.Clip c = (Op.Clip) op;
-        if (!(c.min() <= c.max())) {
-          throw fail("min " + c.min() + " exceeds max " + c.max());
-        }
-        return same(type(0, NUMERIC));
-      } else if (op instanceof Op.Add || op instanceof Op.Mul) {
-        arity(2, 2);
-        DataType t = sameType(NUMERIC);
-        return out(t, broadcast(shape(0), shape(1), where()));
-      } else if (op instanceof Op.MaxPool) {
-        Op.MaxPool p = (Op.MaxPool) op;
-        arity(1, 1);
-        DataType t = type(0, EnumSet.of(DataType.FLOAT32, DataType.INT8, DataType.UINT8));
-        return out(t, pool(p.kernel(), p.strides(), p.dilations(), p.padding(), p.ceilMode()));
-      } else if (op instanceof Op.AveragePool) {
-        Op.AveragePool p = (Op.AveragePool) op;
-        arity(1, 1);
-        DataType t = type(0, FLOAT);
-        ImmutableIntArray ones = ones(p.kernel().length());
-        return out(t, pool(p.kernel(), p.strides(), ones, p.padding(), p.ceilMode()));
-      } else if (op instanceof Op.GlobalAveragePool) {
-        arity(1, 1);
-        DataType t = type(0, FLOAT);
-        Shape x = shape(0);
-        if (x.rank() < 3) {
-          throw fail("input " + x + " needs rank >= 3 ([N, C, spatial...])");
-        }
-        int[] dims = x.toArray();
-        Arrays.fill(dims, 2, dims.length, 1);
-        return out(t, Shape.of(dims));
-      } else if (op instanceof Op.Flatten) {
-        arity(1, 1);
-        return flatten(((Op.Flatten) op).axis());
-      } else if (op instanceof Op.Reshape) {
-        arity(1, 1);
-        return reshape(((Op.Reshape) op).shape());
-      } else if (op instanceof Op.Gemm) {
-        return gemm((Op.Gemm) op);
-      } else if (op instanceof Op.MatMul) {
-        arity(2, 2);
-        return out(sameType(NUMERIC), matMul(shape(0), shape(1)));
-      } else if (op instanceof Op.Softmax) {
-        arity(1, 1);
-        DataType t = type(0, FLOAT);
-        axis(((Op.Softmax) op).axis(), shape(0).rank(), false);
-        return out(t, shape(0));
-      } else if (op instanceof Op.Concat) {
-        return concat(((Op.Concat) op).axis());
-      } else if (op instanceof Op.Transpose) {
-        arity(1, 1);
-        return out(type(0, ANY), transpose(shape(0), ((Op.Transpose) op).perm()));
-      } else if (op instanceof Op.QuantizeLinear) {
-        return quantize(((Op.QuantizeLinear) op).axis());
-      } else if (op instanceof Op.DequantizeLinear) {
-        return dequantize(((Op.DequantizeLinear) op).axis());
-      }
-      throw new UnsupportedOpException(node.name(), op.type(), "shape inference does not know this op");
+      return node.op().accept(this);
     }
 
     // ---- ops ----
 
-    private ValueInfo conv(Op.Conv c) {
+    @Override
+    public ValueInfo conv(Op.Conv c) {
+      return convolution(c);
+    }
+
+    @Override
+    public ValueInfo batchNorm(Op.BatchNorm op) {
+      return batchNormalization();
+    }
+
+    @Override
+    public ValueInfo relu(Op.Relu op) {
+      arity(1, 1);
+      return same(type(0, FLOAT));
+    }
+
+    @Override
+    public ValueInfo clip(Op.Clip c) {
+      arity(1, 1);
+      if (!(c.min() <= c.max())) {
+        throw fail("min " + c.min() + " exceeds max " + c.max());
+      }
+      return same(type(0, NUMERIC));
+    }
+
+    @Override
+    public ValueInfo add(Op.Add op) {
+      return binary();
+    }
+
+    @Override
+    public ValueInfo mul(Op.Mul op) {
+      return binary();
+    }
+
+    private ValueInfo binary() {
+      arity(2, 2);
+      DataType t = sameType(NUMERIC);
+      return out(t, broadcast(shape(0), shape(1), where()));
+    }
+
+    @Override
+    public ValueInfo maxPool(Op.MaxPool p) {
+      arity(1, 1);
+      DataType t = type(0, EnumSet.of(DataType.FLOAT32, DataType.INT8, DataType.UINT8));
+      return out(t, pool(p.kernel(), p.strides(), p.dilations(), p.padding(), p.ceilMode()));
+    }
+
+    @Override
+    public ValueInfo averagePool(Op.AveragePool p) {
+      arity(1, 1);
+      DataType t = type(0, FLOAT);
+      ImmutableIntArray ones = ones(p.kernel().length());
+      return out(t, pool(p.kernel(), p.strides(), ones, p.padding(), p.ceilMode()));
+    }
+
+    @Override
+    public ValueInfo globalAveragePool(Op.GlobalAveragePool op) {
+      arity(1, 1);
+      DataType t = type(0, FLOAT);
+      Shape x = shape(0);
+      if (x.rank() < 3) {
+        throw fail("input " + x + " needs rank >= 3 ([N, C, spatial...])");
+      }
+      int[] dims = x.toArray();
+      Arrays.fill(dims, 2, dims.length, 1);
+      return out(t, Shape.of(dims));
+    }
+
+    @Override
+    public ValueInfo flatten(Op.Flatten op) {
+      arity(1, 1);
+      Shape x = shape(0);
+      int a = axis(op.axis(), x.rank(), true);
+      return out(type(0, ANY), Shape.of(product(x, 0, a), product(x, a, x.rank())));
+    }
+
+    @Override
+    public ValueInfo reshape(Op.Reshape op) {
+      arity(1, 1);
+      return reshapeTo(op.shape());
+    }
+
+    @Override
+    public ValueInfo matMul(Op.MatMul op) {
+      arity(2, 2);
+      return out(sameType(NUMERIC), matMulShape(shape(0), shape(1)));
+    }
+
+    @Override
+    public ValueInfo softmax(Op.Softmax op) {
+      arity(1, 1);
+      DataType t = type(0, FLOAT);
+      axis(op.axis(), shape(0).rank(), false);
+      return out(t, shape(0));
+    }
+
+    @Override
+    public ValueInfo concat(Op.Concat op) {
+      return concatenate(op.axis());
+    }
+
+    @Override
+    public ValueInfo transpose(Op.Transpose op) {
+      arity(1, 1);
+      return out(type(0, ANY), permute(shape(0), op.perm()));
+    }
+
+    @Override
+    public ValueInfo quantizeLinear(Op.QuantizeLinear op) {
+      return quantize(op.axis());
+    }
+
+    @Override
+    public ValueInfo dequantizeLinear(Op.DequantizeLinear op) {
+      return dequantize(op.axis());
+    }
+
+    @Override
+    public ValueInfo sigmoid(Op.Sigmoid op) {
+      arity(1, 1);
+      return same(type(0, FLOAT));
+    }
+
+    @Override
+    public ValueInfo hardSwish(Op.HardSwish op) {
+      arity(1, 1);
+      return same(type(0, FLOAT));
+    }
+
+    @Override
+    public ValueInfo lrn(Op.Lrn op) {
+      arity(1, 1);
+      DataType t = type(0, FLOAT);
+      if (shape(0).rank() < 2) {
+        throw fail("input " + shape(0) + " needs rank >= 2 ([N, C, ...])");
+      }
+      return out(t, shape(0));
+    }
+
+    @Override
+    public ValueInfo sum(Op.Sum op) {
+      if (ins.length == 0) {
+        throw fail("has no inputs");
+      }
+      for (int i = 0; i < ins.length; i++) {
+        if (!present(i)) {
+          throw fail("input " + i + " is empty");
+        }
+      }
+      DataType t = sameType(FLOAT);
+      Shape s = shape(0);
+      for (int i = 1; i < ins.length; i++) {
+        s = broadcast(s, shape(i), where());
+      }
+      return out(t, s);
+    }
+
+
+    private ValueInfo convolution(Op.Conv c) {
       arity(2, 3);
       type(0, FLOAT);
       type(1, FLOAT);
@@ -252,7 +395,7 @@ public final class ShapeInference {
       return out(DataType.FLOAT32, Shape.of(dims));
     }
 
-    private ValueInfo batchNorm() {
+    private ValueInfo batchNormalization() {
       arity(5, 5);
       Shape x = shape(0);
       type(0, FLOAT);
@@ -298,36 +441,21 @@ public final class ShapeInference {
       if (padding instanceof Padding.Explicit && ((Padding.Explicit) padding).begins().length() != spatial) {
         throw fail("pads " + padding + " do not have " + spatial + " spatial axes");
       }
-      int[] out = new int[spatial];
       int[] in = new int[spatial];
       for (int i = 0; i < spatial; i++) {
         in[i] = x.dim(2 + i);
       }
-      if (padding instanceof Padding.Same) {
-        // Same output size whatever the pads turn out to be.
-        for (int i = 0; i < spatial; i++) {
-          out[i] = in[i] == U ? U : (in[i] + strides.get(i) - 1) / strides.get(i);
-        }
-        return out;
-      }
-      Padding.Explicit pads = padding.resolve(in, kernel, strides, dilations);
+      int[] out = windowOutputs(in, kernel, strides, dilations, padding, ceil);
       for (int i = 0; i < spatial; i++) {
-        out[i] = windowOutput(in[i], pads.begins().get(i), pads.ends().get(i), kernel.get(i), strides.get(i),
-            dilations.get(i), ceil);
         if (out[i] == 0) {
-          throw fail("window " + kernel + " (dilations " + dilations + ") does not fit input " + x + " padded by " + pads);
+          throw fail("window " + kernel + " (dilations " + dilations + ") does not fit input " + x + " padded by "
+              + padding.resolve(in, kernel, strides, dilations));
         }
       }
       return out;
     }
 
-    private ValueInfo flatten(int axis) {
-      Shape x = shape(0);
-      int a = axis(axis, x.rank(), true);
-      return out(type(0, ANY), Shape.of(product(x, 0, a), product(x, a, x.rank())));
-    }
-
-    private ValueInfo reshape(ImmutableIntArray target) {
+    private ValueInfo reshapeTo(ImmutableIntArray target) {
       Shape x = shape(0);
       int r = target.length();
       int[] out = new int[r];
@@ -381,7 +509,8 @@ public final class ShapeInference {
       return out(type(0, ANY), Shape.of(out));
     }
 
-    private ValueInfo gemm(Op.Gemm g) {
+    @Override
+    public ValueInfo gemm(Op.Gemm g) {
       arity(2, 3);
       DataType t = sameType(NUMERIC);
       Shape a = shape(0);
@@ -410,7 +539,7 @@ public final class ShapeInference {
       return out(t, y);
     }
 
-    private Shape matMul(Shape a, Shape b) {
+    private Shape matMulShape(Shape a, Shape b) {
       if (a.rank() == 0 || b.rank() == 0) {
         throw fail("MatMul needs operands of rank >= 1, got " + a + " and " + b);
       }
@@ -437,7 +566,7 @@ public final class ShapeInference {
       return Shape.of(out);
     }
 
-    private ValueInfo concat(int axis) {
+    private ValueInfo concatenate(int axis) {
       if (ins.length == 0) {
         throw fail("has no inputs");
       }
@@ -463,7 +592,7 @@ public final class ShapeInference {
       return out(t, Shape.of(dims));
     }
 
-    private Shape transpose(Shape x, ImmutableIntArray perm) {
+    private Shape permute(Shape x, ImmutableIntArray perm) {
       int r = x.rank();
       int[] p = perm.isEmpty() ? reversed(r) : perm.toArray();
       if (p.length != r) {

@@ -9,10 +9,13 @@ import io.quantkit.GraphException;
 import io.quantkit.ModelFormatException;
 import io.quantkit.QuantkitException;
 import io.quantkit.UnsupportedOpException;
+import io.quantkit.UnsupportedOpsException;
+import io.quantkit.backend.UnsupportedNode;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.Padding;
+import io.quantkit.ir.ShapeInference;
 import io.quantkit.ir.ValueInfo;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
@@ -35,16 +38,57 @@ import java.util.Set;
  * back to NHWC, which keeps Keras's weights valid unchanged.
  */
 final class KerasImporter {
+  /** Converts one call of a layer class; the dispatch table below is the list of supported classes. */
+  @FunctionalInterface
+  private interface LayerConverter {
+    Value convert(KerasImporter k, Call c, List<Value> ins);
+  }
+
   /** Layers that only act during training: their output is their input. */
   private static final ImmutableSet<String> IDENTITY_LAYERS = ImmutableSet.of(
       "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "GaussianNoise",
       "AlphaDropout", "ActivityRegularization");
 
-  private static final ImmutableSet<String> SUPPORTED = ImmutableSet.<String>builder()
-      .add("InputLayer", "Conv2D", "DepthwiseConv2D", "BatchNormalization", "Activation", "ReLU", "Softmax", "Add",
-          "Concatenate", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Flatten", "Dense",
-          "ZeroPadding2D", "Reshape")
-      .addAll(IDENTITY_LAYERS)
+  /** Keras layer class to its conversion: the importer's dispatch table and its supported classes. */
+  private static final ImmutableMap<String, LayerConverter> LAYERS = layers();
+
+  private static ImmutableMap<String, LayerConverter> layers() {
+    ImmutableMap.Builder<String, LayerConverter> b = ImmutableMap.<String, LayerConverter>builder()
+        .put("InputLayer", (k, c, ins) -> {
+          throw k.format("InputLayer '" + c.layer() + "' is called on another tensor");
+        })
+        .put("Conv2D", (k, c, ins) -> k.conv2d(c, k.single(c, ins)))
+        .put("DepthwiseConv2D", (k, c, ins) -> k.depthwise(c, k.single(c, ins)))
+        .put("BatchNormalization", (k, c, ins) -> k.batchNorm(c, k.plain(c, k.single(c, ins))))
+        .put("Activation", (k, c, ins) -> k.activationLayer(c, k.plain(c, k.single(c, ins))))
+        .put("ReLU", (k, c, ins) -> k.reluLayer(c, k.plain(c, k.single(c, ins))))
+        .put("Softmax", (k, c, ins) -> k.softmaxLayer(c, k.plain(c, k.single(c, ins))))
+        .put("Add", (k, c, ins) -> k.add(c, ins))
+        .put("Concatenate", (k, c, ins) -> k.concat(c, ins))
+        .put("MaxPooling2D", (k, c, ins) -> k.pool(c, k.plain(c, k.single(c, ins)), false))
+        .put("AveragePooling2D", (k, c, ins) -> k.pool(c, k.single(c, ins), true))
+        .put("GlobalAveragePooling2D", (k, c, ins) -> k.globalAveragePool(c, k.plain(c, k.single(c, ins))))
+        .put("Flatten", (k, c, ins) -> k.flatten(c, k.plain(c, k.single(c, ins))))
+        .put("Dense", (k, c, ins) -> k.dense(c, k.plain(c, k.single(c, ins))))
+        .put("ZeroPadding2D", (k, c, ins) -> k.zeroPadding(c, k.single(c, ins)))
+        .put("Reshape", (k, c, ins) -> k.reshape(c, k.plain(c, k.single(c, ins))));
+    for (String identity : IDENTITY_LAYERS) {
+      b.put(identity, (k, c, ins) -> k.single(c, ins));
+    }
+    return b.build();
+  }
+
+  /** The op of a Keras activation (null for "linear"), by name: the supported activations. */
+  @FunctionalInterface
+  private interface ActivationConverter {
+    Op convert(KerasImporter k, Call c, Value x);
+  }
+
+  private static final ImmutableMap<String, ActivationConverter> ACTIVATIONS = ImmutableMap.<String, ActivationConverter>builder()
+      .put("linear", (k, c, x) -> null)
+      .put("relu", (k, c, x) -> new Op.Relu())
+      .put("relu6", (k, c, x) -> new Op.Clip(0f, 6f))
+      .put("softmax", (k, c, x) -> new Op.Softmax(k.irAxis(c, x, -1)))
       .build();
 
   private static final ImmutableIntArray TO_NCHW = ImmutableIntArray.of(0, 3, 1, 2);
@@ -94,6 +138,7 @@ final class KerasImporter {
     if (cfg == null) {
       throw format("model_config has no 'config'");
     }
+    rejectUnsupportedLayers(cfg);
     String name;
     if (cls.equals("Sequential")) {
       name = sequential(cfg);
@@ -391,50 +436,49 @@ final class KerasImporter {
   }
 
   private Value convertLayer(Call c, List<Value> ins) {
-    String cls = c.className();
-    if (!SUPPORTED.contains(cls)) {
-      throw new UnsupportedOpException(c.layer(), cls, "layer in " + where + "; supported layer classes: "
-          + Joiner.on(", ").join(SUPPORTED));
+    LayerConverter converter = LAYERS.get(c.className());
+    if (converter == null) {
+      throw unsupportedLayer(c.layer(), c.className());
     }
-    if (IDENTITY_LAYERS.contains(cls)) {
-      return single(c, ins);
+    return converter.convert(this, c, ins);
+  }
+
+  private UnsupportedOpException unsupportedLayer(String layer, String cls) {
+    return new UnsupportedOpException(layer, cls, "layer in " + where + "; supported layer classes: "
+        + Joiner.on(", ").join(LAYERS.keySet()));
+  }
+
+  /**
+   * Every layer whose class or activation the importer lacks, found before converting anything,
+   * so that one attempt reports the model's whole gap (counted by class) instead of the first.
+   */
+  private void rejectUnsupportedLayers(JsonNode cfg) {
+    JsonNode layers = cfg.isArray() ? cfg : cfg.get("layers");
+    if (layers == null || !layers.isArray()) {
+      return; // the model-kind code reports the missing list
     }
-    switch (cls) {
-      case "InputLayer":
-        throw format("InputLayer '" + c.layer() + "' is called on another tensor");
-      case "Conv2D":
-        return conv2d(c, single(c, ins));
-      case "DepthwiseConv2D":
-        return depthwise(c, single(c, ins));
-      case "BatchNormalization":
-        return batchNorm(c, plain(c, single(c, ins)));
-      case "Activation":
-        return activationLayer(c, plain(c, single(c, ins)));
-      case "ReLU":
-        return reluLayer(c, plain(c, single(c, ins)));
-      case "Softmax":
-        return softmaxLayer(c, plain(c, single(c, ins)));
-      case "Add":
-        return add(c, ins);
-      case "Concatenate":
-        return concat(c, ins);
-      case "MaxPooling2D":
-        return pool(c, plain(c, single(c, ins)), false);
-      case "AveragePooling2D":
-        return pool(c, single(c, ins), true);
-      case "GlobalAveragePooling2D":
-        return globalAveragePool(c, plain(c, single(c, ins)));
-      case "Flatten":
-        return flatten(c, plain(c, single(c, ins)));
-      case "Dense":
-        return dense(c, plain(c, single(c, ins)));
-      case "ZeroPadding2D":
-        return zeroPadding(c, single(c, ins));
-      case "Reshape":
-        return reshape(c, plain(c, single(c, ins)));
-      default:
-        throw new AssertionError(cls);
+    List<UnsupportedNode> out = new ArrayList<>();
+    for (JsonNode l : layers) {
+      String cls = optText(l, "class_name", null);
+      if (cls == null) {
+        continue;
+      }
+      String layer = layerName(l);
+      if (!LAYERS.containsKey(cls)) {
+        out.add(UnsupportedNode.of(unsupportedLayer(layer, cls)));
+        continue;
+      }
+      JsonNode act = l.path("config").get("activation");
+      if (act != null && !act.isNull()) {
+        String name = act.isTextual() ? act.asText() : act.path("config").isTextual() ? act.get("config").asText() : null;
+        if (name == null) {
+          out.add(new UnsupportedNode(layer, cls, "custom activation " + act + " in " + where));
+        } else if (!ACTIVATIONS.containsKey(name)) {
+          out.add(UnsupportedNode.of(unsupportedActivation(layer, cls, name)));
+        }
+      }
     }
+    UnsupportedOpsException.throwIfAny(where, out);
   }
 
   private Value conv2d(Call c, Value x) {
@@ -825,19 +869,16 @@ final class KerasImporter {
 
   /** The op for a Keras activation name, null for "linear". */
   private Op activationOp(Call c, String act, Value x) {
-    switch (act) {
-      case "linear":
-        return null;
-      case "relu":
-        return new Op.Relu();
-      case "relu6":
-        return new Op.Clip(0f, 6f);
-      case "softmax":
-        return new Op.Softmax(irAxis(c, x, -1));
-      default:
-        throw new UnsupportedOpException(c.layer(), c.className(), "activation '" + act + "' in " + where
-            + "; supported activations: linear, relu, relu6, softmax");
+    ActivationConverter converter = ACTIVATIONS.get(act);
+    if (converter == null) {
+      throw unsupportedActivation(c.layer(), c.className(), act);
     }
+    return converter.convert(this, c, x);
+  }
+
+  private UnsupportedOpException unsupportedActivation(String layer, String cls, String act) {
+    return new UnsupportedOpException(layer, cls, "activation '" + act + "' in " + where + "; supported activations: "
+        + Joiner.on(", ").join(ACTIVATIONS.keySet()));
   }
 
   /** {@code op} applied to {@code inputs}, then the layer's activation; the last tensor is named after the layer. */
@@ -891,25 +932,25 @@ final class KerasImporter {
 
   /** Output extent of one spatial axis; the input extent in {@code x} includes any pending zero pad. */
   private int outSize(Call c, int in, int k, int s, int d, Padding pad, int axis, Value x) {
-    if (in == Shape.UNKNOWN) {
-      return Shape.UNKNOWN;
-    }
-    int eff = (k - 1) * d + 1;
     int size;
     if (pad instanceof Padding.Same) {
-      size = (in + s - 1) / s;
+      size = ShapeInference.windowOutputs(new int[] {in}, ImmutableIntArray.of(k), ImmutableIntArray.of(s),
+          ImmutableIntArray.of(d), pad, false)[0];
     } else {
-      int padded = in;
+      int begin = 0;
+      int end = 0;
+      int pending = 0;
       if (pad instanceof Padding.Explicit) {
-        // x's Keras shape already counts the pending pad; add only what the op itself adds on top.
+        // x's Keras shape already counts the pending pad; the op's own pads include it too.
         Padding.Explicit e = (Padding.Explicit) pad;
         int[] pp = x.pendingPad();
-        int pending = pp == null ? 0 : axis == 0 ? pp[0] + pp[1] : pp[2] + pp[3];
-        padded = in + e.begins().get(axis) + e.ends().get(axis) - pending;
+        pending = pp == null ? 0 : axis == 0 ? pp[0] + pp[1] : pp[2] + pp[3];
+        begin = e.begins().get(axis);
+        end = e.ends().get(axis);
       }
-      size = padded < eff ? 0 : (padded - eff) / s + 1;
+      size = ShapeInference.windowOutput(in == Shape.UNKNOWN ? in : in - pending, begin, end, k, s, d, false);
     }
-    if (size <= 0) {
+    if (size == 0) {
       throw format("layer '" + c.layer() + "' (" + c.className() + "): window " + k + " (dilation " + d
           + ") does not fit an input of extent " + in);
     }
@@ -917,24 +958,16 @@ final class KerasImporter {
   }
 
   private int[] broadcast(Call c, int[] a, int[] b) {
+    String message = "layer '" + c.layer() + "' (" + c.className() + ") combines tensors of shapes " + Arrays.toString(a)
+        + " and " + Arrays.toString(b);
     if (a.length != b.length) {
-      throw format("layer '" + c.layer() + "' (" + c.className() + ") combines tensors of shapes " + Arrays.toString(a)
-          + " and " + Arrays.toString(b));
+      throw format(message);
     }
-    int[] out = new int[a.length];
-    for (int i = 0; i < a.length; i++) {
-      if (a[i] == b[i] || b[i] == 1) {
-        out[i] = a[i];
-      } else if (a[i] == 1) {
-        out[i] = b[i];
-      } else if (a[i] == Shape.UNKNOWN || b[i] == Shape.UNKNOWN) {
-        out[i] = Math.max(a[i], b[i]);
-      } else {
-        throw format("layer '" + c.layer() + "' (" + c.className() + ") combines tensors of shapes " + Arrays.toString(a)
-            + " and " + Arrays.toString(b));
-      }
+    try {
+      return ShapeInference.broadcast(Shape.of(a), Shape.of(b)).toArray();
+    } catch (GraphException e) {
+      throw format(message);
     }
-    return out;
   }
 
   /** IR axis for a Keras axis of {@code x} (Keras's last axis of a rank-4 tensor is the IR's axis 1). */

@@ -1,75 +1,92 @@
 package io.quantkit.quant;
 
 import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.quantkit.BackendException;
 import io.quantkit.CalibrationException;
 import io.quantkit.backend.Backend;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
-import io.quantkit.data.Batch;
 import io.quantkit.data.Dataset;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.passes.BatchNormFolding;
 import io.quantkit.tensor.Tensor;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
- * Static post-training calibration: runs calibration images through the FP32 graph on any
+ * Static post-training calibration: runs calibration samples through the FP32 graph on any
  * {@link Backend}, observes every tensor the QDQ placement will quantize, and turns what it saw
- * into a {@link QuantPlan}.
+ * into a {@link QuantPlan} with a {@link RangeEstimator}.
  *
  * <pre>{@code
  * QuantPlan plan = Calibration.builder()
- *     .method(CalibrationMethod.ENTROPY)
+ *     .method(CalibrationMethod.ENTROPY)          // or .estimator(myOwnEstimator)
  *     .perChannelWeights(true)
  *     .build()
  *     .calibrate(fp32, Cifar10.train().limit(500), Backends.named("onnx"));
  * }</pre>
  *
- * <p>Pass images from the <em>training</em> split: calibrating on the test set leaks it into the
- * model and flatters the accuracy you then measure on it. Only the first {@code calibSize} images
- * are used.
+ * <p>The input is any {@link CalibrationData}: batches keyed by graph input name, so models with
+ * several inputs or with inputs that are not images calibrate the same way; an image
+ * {@link Dataset} is one adapter of it ({@link #calibrate(Graph, Dataset, Backend)}). Pass data
+ * from the <em>training</em> split: calibrating on the test set leaks it into the model and
+ * flatters the accuracy you then measure on it. Only the first {@code calibSize} samples are used.
  *
  * <p>One pass: the graph (BatchNorm folded, as {@link Qdq} will see it) is compiled once with all
  * observed tensors as extra outputs, each batch updates one {@link TensorStatistics} per tensor
  * (memory bounded by the histogram, activations are not stored), and the ranges are estimated
- * once at the end. The graph input always uses min/max: clipping raw input data never helps, and
- * 0..255 pixels then map exactly onto UINT8. With MINMAX no histogram is kept at all.
+ * once at the end. Graph inputs always use min/max: clipping raw input data never helps, and
+ * 0..255 pixels then map exactly onto UINT8. An estimator that needs no histogram (MINMAX) makes
+ * calibration keep none.
  *
- * <p>Immutable and reusable.
+ * <p>Statistics and range estimation run on the calling thread plus {@code statisticsThreads - 1}
+ * threads of the calibration's own (named {@code quantkit-calibration-*}, daemon), created for
+ * each call and shut down before it returns; the common ForkJoinPool is never used, so
+ * calibration neither competes with nor waits behind the application's parallel streams.
  *
- * <p>Thread-safety: thread-safe; concurrent {@link #calibrate} calls keep their statistics apart. Its
- * {@link Builder} is not.
+ * <p>Immutable and reusable; one instance may calibrate from several threads at once.
  */
 public final class Calibration {
-  private final CalibrationMethod method;
-  private final double percentile;
+  private static final AtomicInteger POOLS = new AtomicInteger();
+
+  private final RangeEstimator estimator;
   private final int calibSize;
   private final int batchSize;
   private final int bins;
+  private final int statisticsThreads;
   private final QuantOptions options;
   private final RunnerOptions runnerOptions;
   private final CalibrationListener listener;
 
   private Calibration(Builder b) {
-    this.method = b.method;
-    this.percentile = b.percentile;
+    this.estimator = b.estimator != null ? b.estimator : RangeEstimators.of(b.method, b.percentile);
     this.calibSize = b.calibSize;
     this.batchSize = b.batchSize;
     this.bins = b.bins;
+    this.statisticsThreads = b.statisticsThreads;
     this.options = b.options.build();
     this.runnerOptions = b.runnerOptions;
     this.listener = b.listener;
@@ -79,12 +96,14 @@ public final class Calibration {
     return new Builder();
   }
 
-  public CalibrationMethod method() {
-    return method;
+  /** How activation ranges are chosen. */
+  public RangeEstimator estimator() {
+    return estimator;
   }
 
-  public double percentile() {
-    return percentile;
+  /** The built-in method of {@link #estimator()}; empty for an estimator of the caller's. */
+  public Optional<CalibrationMethod> method() {
+    return RangeEstimators.methodNamed(estimator.name()).filter(m -> isBuiltIn(estimator));
   }
 
   public int calibSize() {
@@ -95,66 +114,134 @@ public final class Calibration {
     return batchSize;
   }
 
+  /** Threads gathering statistics and estimating ranges, the calling thread included. */
+  public int statisticsThreads() {
+    return statisticsThreads;
+  }
+
   public QuantOptions options() {
     return options;
   }
 
+  private static boolean isBuiltIn(RangeEstimator e) {
+    return e instanceof RangeEstimators.MinMax || e instanceof RangeEstimators.Percentile
+        || e instanceof RangeEstimators.Entropy || e instanceof RangeEstimators.Mse;
+  }
+
   /**
-   * Calibrates {@code fp32} on the first {@code calibSize} images of {@code calib}, running them
-   * on {@code backend}.
+   * Calibrates {@code fp32} on the first {@code calibSize} images of {@code calib}, fed to the
+   * graph's single input in batches of {@code batchSize}, running them on {@code backend}. The
+   * convenience form of {@link #calibrate(Graph, CalibrationData, Backend)} with
+   * {@link CalibrationData#of(Dataset, String, int)}.
    *
    * @throws CalibrationException when the set is empty or a tensor shows NaN/infinity
+   * @throws IllegalStateException when the graph has more than one input (use {@link CalibrationData})
    */
   public QuantPlan calibrate(Graph fp32, Dataset calib, Backend backend) {
+    Preconditions.checkNotNull(calib, "calib");
+    return calibrate(fp32, CalibrationData.of(calib, fp32.input().name(), batchSize), backend);
+  }
+
+  /**
+   * Calibrates {@code fp32} on the first {@code calibSize} samples of {@code data}, running them on
+   * {@code backend}.
+   *
+   * @throws CalibrationException when the data is empty, a batch lacks a graph input, names a
+   *     tensor that is no graph input or mixes batch sizes, or a tensor shows NaN/infinity
+   */
+  public QuantPlan calibrate(Graph fp32, CalibrationData data, Backend backend) {
+    Preconditions.checkNotNull(fp32, "fp32");
+    Preconditions.checkNotNull(data, "data");
     Preconditions.checkNotNull(backend, "backend");
-    int n = Math.min(calibSize, calib.size());
-    if (n == 0) {
-      throw new CalibrationException("calibration set '" + calib.name() + "' is empty");
-    }
     Graph folded = BatchNormFolding.apply(fp32);
     Exclusions.check(fp32, folded, options);
     QdqPlacement placement = QdqPlacement.of(folded, options);
-    String input = folded.input().name();
+    Set<String> inputs = new LinkedHashSet<>();
+    folded.inputs().forEach(v -> inputs.add(v.name()));
     List<String> tensors = placement.calibratedTensors();
     Map<String, TensorStatistics> stats = new LinkedHashMap<>();
     List<String> observed = new ArrayList<>();
     for (String t : tensors) {
-      boolean histogram = method != CalibrationMethod.MINMAX && !t.equals(input);
-      stats.put(t, new TensorStatistics(t, bins, histogram));
-      if (!t.equals(input)) {
+      boolean input = inputs.contains(t);
+      stats.put(t, new TensorStatistics(t, bins, estimator.needsHistogram() && !input));
+      if (!input) {
         observed.add(t);
       }
     }
+    int total = data.samples().isPresent() ? Math.min(calibSize, data.samples().getAsInt()) : -1;
+    int seen = 0;
     // The un-folded ReLUs stay in the calibrated graph: their outputs are what gets quantized.
     Graph probe = observed.isEmpty() ? null : folded.withOutputs(observed);
     // the backend's idle threads must not spin while this thread and its helpers gather statistics
     RunnerOptions probeOptions = runnerOptions.toBuilder().busyWait(false).build();
-    try (Runner runner = probe == null ? null : backend.compile(probe, probeOptions)) {
-      for (int from = 0; from < n; from += batchSize) {
-        int to = Math.min(n, from + batchSize);
-        Batch batch = calib.batch(from, to);
-        Tensor images = batch.images();
+    try (Pool pool = new Pool(statisticsThreads); Runner runner = probe == null ? null : backend.compile(probe, probeOptions)) {
+      Iterator<Map<String, Tensor>> batches = data.iterator();
+      for (int index = 0; seen < calibSize && batches.hasNext(); index++) {
+        Map<String, Tensor> batch = checkBatch(batches.next(), inputs, data, index);
+        int n = batch.values().iterator().next().shape().dim(0);
+        if (seen + n > calibSize) {
+          Map<String, Tensor> head = new LinkedHashMap<>();
+          int keep = calibSize - seen;
+          batch.forEach((k, v) -> head.put(k, v.sliceFirstAxis(0, keep)));
+          batch = head;
+          n = keep;
+        }
+        Map<String, Tensor> feed = batch;
         try {
-          TensorStatistics in = stats.get(input);
-          if (in != null) {
-            in.add(images);
+          for (String in : inputs) {
+            TensorStatistics s = stats.get(in);
+            if (s != null) {
+              s.add(feed.get(in));
+            }
           }
           if (runner != null) {
             // scoped: the backend may hand out views of its own output buffers, read in place
-            runner.runScoped(Map.of(input, images), out -> collect(backend, observed, stats, out));
+            runner.runScoped(feed, out -> collect(backend, observed, stats, out, pool));
           }
         } catch (CalibrationException e) {
-          throw new CalibrationException(e.getMessage() + " (calibration images " + from + ".." + (to - 1) + " of '"
-              + calib.name() + "')", e);
+          throw new CalibrationException(e.getMessage() + " (calibration samples " + seen + ".." + (seen + n - 1) + " of '"
+              + data.name() + "')", e);
         }
-        listener.onBatch(to, n);
+        seen += n;
+        listener.onBatch(seen, total);
+      }
+      if (seen == 0) {
+        throw new CalibrationException("calibration data '" + data.name() + "' is empty");
+      }
+      return plan(fp32.name(), placement, stats.values(), data.name(), seen, pool);
+    }
+  }
+
+  /** The batch with its inputs in graph order, after checking names and batch sizes. */
+  private static Map<String, Tensor> checkBatch(Map<String, Tensor> batch, Set<String> inputs, CalibrationData data, int index) {
+    String where = "calibration batch " + index + " of '" + data.name() + "'";
+    if (batch == null) {
+      throw new CalibrationException(where + " is null");
+    }
+    for (String k : batch.keySet()) {
+      if (!inputs.contains(k)) {
+        throw new CalibrationException(where + " has tensor '" + k + "', which is not a graph input; inputs are " + inputs);
       }
     }
-    return plan(fp32.name(), placement, stats.values(), calib.name(), n);
+    Map<String, Tensor> ordered = new LinkedHashMap<>();
+    int n = -1;
+    for (String in : inputs) {
+      Tensor t = batch.get(in);
+      if (t == null) {
+        throw new CalibrationException(where + " has no tensor for graph input '" + in + "' (it has " + batch.keySet() + ")");
+      }
+      if (t.shape().rank() == 0 || t.shape().dim(0) <= 0 || (n >= 0 && t.shape().dim(0) != n)) {
+        throw new CalibrationException(where + ": input '" + in + "' has shape " + t.shape()
+            + (n >= 0 ? ", other inputs a batch of " + n : "") + "; every input needs the same batch size first");
+      }
+      n = t.shape().dim(0);
+      ordered.put(in, t);
+    }
+    return ordered;
   }
 
   private static void collect(Backend backend, List<String> observed, Map<String, TensorStatistics> stats,
-      Map<String, Tensor> out) {
+      Map<String, Tensor> out, Pool pool) {
     for (String t : observed) {
       if (out.get(t) == null) {
         throw new BackendException("backend '" + backend.name() + "' did not return tensor '" + t
@@ -167,46 +254,16 @@ public final class Calibration {
     // An error is reported for the first failing tensor in graph order, whatever the timing.
     List<String> bySize = new ArrayList<>(observed);
     bySize.sort(Comparator.comparingInt((String t) -> out.get(t).size()).reversed());
-    AtomicInteger next = new AtomicInteger();
     Map<String, CalibrationException> failed = new ConcurrentHashMap<>();
-    Runnable worker = () -> {
-      for (int i = next.getAndIncrement(); i < bySize.size(); i = next.getAndIncrement()) {
-        String t = bySize.get(i);
-        try {
-          stats.get(t).add(out.get(t));
-        } catch (CalibrationException e) {
-          failed.put(t, e);
-        }
-      }
-    };
-    int helpers = Math.min(ForkJoinPool.getCommonPoolParallelism(), bySize.size() - 1);
-    List<CompletableFuture<Void>> running = new ArrayList<>();
-    for (int i = 0; i < helpers; i++) {
-      running.add(CompletableFuture.runAsync(worker));
-    }
     // every helper is joined before anything propagates: they read the backend's output buffers,
     // which are only valid inside this call
-    RuntimeException unexpected = null;
-    try {
-      worker.run();
-    } catch (RuntimeException e) {
-      unexpected = e;
-    }
-    for (CompletableFuture<Void> helper : running) {
+    pool.forEach(bySize, t -> {
       try {
-        helper.join();
-      } catch (CompletionException e) {
-        RuntimeException cause = e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
-        if (unexpected == null) {
-          unexpected = cause;
-        } else {
-          unexpected.addSuppressed(cause);
-        }
+        stats.get(t).add(out.get(t));
+      } catch (CalibrationException e) {
+        failed.put(t, e);
       }
-    }
-    if (unexpected != null) {
-      throw unexpected;
-    }
+    });
     for (String t : observed) {
       if (failed.containsKey(t)) {
         throw failed.get(t);
@@ -220,19 +277,21 @@ public final class Calibration {
    */
   public QuantPlan plan(Graph fp32, Collection<TensorStatistics> statistics, String datasetName, int samples) {
     Graph folded = BatchNormFolding.apply(fp32);
-    return plan(fp32.name(), QdqPlacement.of(folded, options), statistics, datasetName, samples);
+    try (Pool pool = new Pool(statisticsThreads)) {
+      return plan(fp32.name(), QdqPlacement.of(folded, options), statistics, datasetName, samples, pool);
+    }
   }
 
   /**
    * The tensors calibration observes for {@code fp32}, named as in the BatchNorm-folded graph
-   * (which keeps BatchNorm output names); the graph input is among them when it is quantized.
+   * (which keeps BatchNorm output names); graph inputs are among them when they are quantized.
    */
-  public List<String> tensorsToObserve(Graph fp32) {
-    return QdqPlacement.of(BatchNormFolding.apply(fp32), options).calibratedTensors();
+  public ImmutableList<String> tensorsToObserve(Graph fp32) {
+    return ImmutableList.copyOf(QdqPlacement.of(BatchNormFolding.apply(fp32), options).calibratedTensors());
   }
 
   private QuantPlan plan(String graphName, QdqPlacement p, Collection<TensorStatistics> statistics, String datasetName,
-      int samples) {
+      int samples, Pool pool) {
     Map<String, TensorStatistics> byName = new HashMap<>();
     statistics.forEach(s -> byName.put(s.tensor(), s));
     List<String> tensors = p.calibratedTensors();
@@ -242,13 +301,27 @@ public final class Calibration {
       }
     }
     Map<String, TensorRange> ranges = new ConcurrentHashMap<>();
+    Map<String, RuntimeException> failed = new ConcurrentHashMap<>();
+    RangeEstimator.Target target = new RangeEstimator.Target(options.activationType(), options.symmetricActivations());
     // Estimators are independent per tensor and the histogram searches are the costly part.
-    tensors.parallelStream().forEach(t -> {
+    pool.forEach(tensors, t -> {
       TensorStatistics s = byName.get(t);
-      boolean raw = p.isGraphInput(t) || !s.hasHistogram();
-      ranges.put(t, raw ? RangeEstimators.minMax(s)
-          : RangeEstimators.estimate(s, method, options.activationType(), options.symmetricActivations(), percentile));
+      boolean raw = p.isGraphInput(t) || !s.hasHistogram() && estimator.needsHistogram();
+      try {
+        TensorRange r = raw ? RangeEstimators.minMax(s) : estimator.estimate(s, target);
+        if (r == null) {
+          throw new CalibrationException("estimator '" + estimator.name() + "' returned no range for tensor '" + t + "'");
+        }
+        ranges.put(t, r);
+      } catch (RuntimeException e) {
+        failed.put(t, e);
+      }
     });
+    for (String t : tensors) {
+      if (failed.containsKey(t)) {
+        throw failed.get(t);
+      }
+    }
     List<String> warnings = new ArrayList<>(p.warnings);
     if (options.shareAddInputScales()) {
       shareAddRanges(p, ranges, warnings);
@@ -266,8 +339,7 @@ public final class Calibration {
     Qdq.Layers layers = Qdq.Layers.compute(p, activations, null, options, warnings);
     QuantPlan.Builder plan = QuantPlan.builder(graphName)
         .options(options)
-        .calibration(new QuantPlan.CalibrationInfo(method, method == CalibrationMethod.PERCENTILE ? percentile : null,
-            samples, datasetName));
+        .calibration(new QuantPlan.CalibrationInfo(estimator.name(), estimator.parameters(), samples, datasetName));
     layers.tensors.forEach(plan::put);
     for (String t : tensors) {
       TensorStatistics s = byName.get(t);
@@ -278,6 +350,70 @@ public final class Calibration {
       plan.metadata("warning." + (i + 1), warnings.get(i));
     }
     return plan.build();
+  }
+
+  /**
+   * The calibration's own threads: {@code threads - 1} named daemon workers beside the caller,
+   * shut down on close. Bounded, and separate from the common ForkJoinPool.
+   */
+  private static final class Pool implements AutoCloseable {
+    private final ExecutorService executor;
+    private final int helpers;
+
+    Pool(int threads) {
+      this.helpers = threads - 1;
+      this.executor = helpers == 0 ? null : Executors.newFixedThreadPool(helpers, new ThreadFactoryBuilder()
+          .setNameFormat("quantkit-calibration-" + POOLS.incrementAndGet() + "-%d").setDaemon(true).build());
+    }
+
+    /**
+     * Runs {@code action} on every item, the caller and up to {@code helpers} threads taking the
+     * next item in list order, and returns once all of them have stopped, also when one failed
+     * (the first failure is rethrown, later ones suppressed into it).
+     */
+    <T> void forEach(List<T> items, Consumer<T> action) {
+      AtomicInteger next = new AtomicInteger();
+      Runnable worker = () -> {
+        for (int i = next.getAndIncrement(); i < items.size(); i = next.getAndIncrement()) {
+          action.accept(items.get(i));
+        }
+      };
+      List<Future<?>> running = new ArrayList<>();
+      for (int i = 0; i < Math.min(helpers, items.size() - 1); i++) {
+        running.add(executor.submit(worker));
+      }
+      RuntimeException failure = null;
+      try {
+        worker.run();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      for (Future<?> helper : running) {
+        try {
+          // uninterruptibly: a helper may still be reading buffers that are only valid until we return
+          Uninterruptibles.getUninterruptibly(helper);
+        } catch (ExecutionException e) {
+          RuntimeException cause = e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+              : new CalibrationException("calibration thread failed: " + e.getCause(), e.getCause());
+          if (failure == null) {
+            failure = cause;
+          } else {
+            failure.addSuppressed(cause);
+          }
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+
+    @Override
+    public void close() {
+      if (executor != null) {
+        // every task has been joined, so the idle workers stop at once
+        MoreExecutors.shutdownAndAwaitTermination(executor, Duration.ofSeconds(10));
+      }
+    }
   }
 
   /**
@@ -331,6 +467,8 @@ public final class Calibration {
   public static final class Builder {
     private CalibrationMethod method = CalibrationMethod.MINMAX;
     private double percentile = 99.99;
+    private RangeEstimator estimator;
+    private int statisticsThreads = Runtime.getRuntime().availableProcessors();
     private int calibSize = 500;
     private int batchSize = 50;
     private int bins = TensorStatistics.DEFAULT_BINS;
@@ -340,8 +478,13 @@ public final class Calibration {
 
     private Builder() {}
 
+    /**
+     * One of the built-in estimators (default MINMAX); replaces an {@link #estimator} set before.
+     * PERCENTILE uses {@link #percentile}.
+     */
     public Builder method(CalibrationMethod value) {
       this.method = Preconditions.checkNotNull(value);
+      this.estimator = null;
       return this;
     }
 
@@ -352,14 +495,38 @@ public final class Calibration {
       return this;
     }
 
-    /** Number of calibration images used (the first ones of the set); default 500. */
+    /**
+     * Any {@link RangeEstimator}, the caller's own included; replaces {@link #method}. Its name and
+     * parameters are recorded in the plan.
+     */
+    public Builder estimator(RangeEstimator value) {
+      Preconditions.checkNotNull(value, "estimator");
+      String name = value.name();
+      Preconditions.checkArgument(name != null && name.matches("[a-z0-9][a-z0-9._-]*"),
+          "estimator name must be lower case letters, digits, '-', '_' or '.', got '%s'", name);
+      Preconditions.checkNotNull(value.parameters(), "estimator '%s' returned null parameters", name);
+      this.estimator = value;
+      return this;
+    }
+
+    /**
+     * Threads that gather statistics and estimate ranges, the calling thread included (default:
+     * the available processors). The backend's own threads are set with {@link #runnerOptions}.
+     */
+    public Builder statisticsThreads(int value) {
+      Preconditions.checkArgument(value > 0, "statisticsThreads must be > 0, got %s", value);
+      this.statisticsThreads = value;
+      return this;
+    }
+
+    /** Number of calibration samples used (the first ones of the data); default 500. */
     public Builder calibSize(int value) {
       Preconditions.checkArgument(value > 0, "calibSize must be > 0, got %s", value);
       this.calibSize = value;
       return this;
     }
 
-    /** Images per backend call; default 50. */
+    /** Images per backend call when calibrating on a {@link Dataset}; default 50. */
     public Builder batchSize(int value) {
       Preconditions.checkArgument(value > 0, "batchSize must be > 0, got %s", value);
       this.batchSize = value;

@@ -9,5 +9,10 @@ package io.quantkit.quant;
 public interface CalibrationListener {
   CalibrationListener NONE = (done, total) -> {};
 
-  void onBatch(int imagesDone, int imagesTotal);
+  /**
+   * @param samplesDone samples (images, for an image dataset) calibrated so far
+   * @param samplesTotal samples the run will use, or -1 when the {@link CalibrationData} does not
+   *     know its size in advance
+   */
+  void onBatch(int samplesDone, int samplesTotal);
 }

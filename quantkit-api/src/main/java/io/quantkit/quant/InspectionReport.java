@@ -1,20 +1,28 @@
 package io.quantkit.quant;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import io.quantkit.internal.JsonFiles;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * What a QDQ graph contains, as computed by {@link QdqInspector}: Q/DQ node counts and share, how
  * each tensor is quantized, the scale ratio at every Add fed by two DequantizeLinear nodes, and
- * weight storage. Serializable with Jackson ({@link #toJson}); {@link #toText} is a table.
- *
- * <p>Thread-safety: immutable and thread-safe.
+ * weight storage. JSON ({@link #toJson}, {@link #save}, {@link #load}) tagged {@link #FORMAT};
+ * {@link #toText} is a table. Immutable: arrays are copied in and out.
  */
+@JsonPropertyOrder({"format", "graph", "nodes", "quantizeLinear", "dequantizeLinear", "quantizeShare", "dequantizeShare",
+    "opCounts", "tensors", "adds", "weights"})
 public record InspectionReport(
     @JsonProperty("graph") String graph,
     @JsonProperty("nodes") int nodes,
@@ -24,6 +32,31 @@ public record InspectionReport(
     @JsonProperty("tensors") ImmutableList<TensorQuantization> tensors,
     @JsonProperty("adds") ImmutableList<AddScales> adds,
     @JsonProperty("weights") WeightBytes weights) {
+  /** Format tag written into the JSON form. */
+  public static final String FORMAT = "quantkit.inspection/1";
+
+  public InspectionReport {
+    Preconditions.checkNotNull(opCounts, "opCounts");
+    Preconditions.checkNotNull(tensors, "tensors");
+    Preconditions.checkNotNull(adds, "adds");
+    Preconditions.checkNotNull(weights, "weights");
+  }
+
+  @JsonCreator
+  static InspectionReport fromJsonFields(
+      @JsonProperty("format") String format,
+      @JsonProperty("graph") String graph,
+      @JsonProperty("nodes") int nodes,
+      @JsonProperty("quantizeLinear") int quantizeLinear,
+      @JsonProperty("dequantizeLinear") int dequantizeLinear,
+      @JsonProperty("opCounts") Map<String, Integer> opCounts,
+      @JsonProperty("tensors") List<TensorQuantization> tensors,
+      @JsonProperty("adds") List<AddScales> adds,
+      @JsonProperty("weights") WeightBytes weights) {
+    JsonFiles.checkFormat(format, "inspection report", Set.of(FORMAT));
+    return new InspectionReport(graph, nodes, quantizeLinear, dequantizeLinear, ImmutableMap.copyOf(opCounts),
+        ImmutableList.copyOf(tensors), ImmutableList.copyOf(adds), weights);
+  }
 
   /**
    * One quantized tensor: an activation (input of a QuantizeLinear) or a constant stored quantized
@@ -35,7 +68,43 @@ public record InspectionReport(
       @JsonProperty("type") QuantType type,
       @JsonProperty("scales") float[] scales,
       @JsonProperty("zeroPoints") int[] zeroPoints,
-      @JsonProperty("axis") int axis) {}
+      @JsonProperty("axis") int axis) {
+    public TensorQuantization {
+      scales = scales.clone();
+      zeroPoints = zeroPoints.clone();
+    }
+
+    /** A copy. */
+    @Override
+    @JsonProperty("scales")
+    public float[] scales() {
+      return scales.clone();
+    }
+
+    /** A copy. */
+    @Override
+    @JsonProperty("zeroPoints")
+    public int[] zeroPoints() {
+      return zeroPoints.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof TensorQuantization t && tensor.equals(t.tensor) && role.equals(t.role) && type == t.type
+          && axis == t.axis && Arrays.equals(scales, t.scales) && Arrays.equals(zeroPoints, t.zeroPoints);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(tensor, role, type, axis, Arrays.hashCode(scales), Arrays.hashCode(zeroPoints));
+    }
+
+    @Override
+    public String toString() {
+      return "TensorQuantization(" + tensor + ", " + role + ", " + type + ", axis " + axis + ", scales "
+          + Arrays.toString(scales) + ", zero points " + Arrays.toString(zeroPoints) + ")";
+    }
+  }
 
   /**
    * An Add both of whose inputs come from DequantizeLinear: the activations that were quantized
@@ -80,12 +149,37 @@ public record InspectionReport(
     return nodes == 0 ? 0 : (double) dequantizeLinear / nodes;
   }
 
+  /** The format tag of the JSON form, {@link #FORMAT}. */
+  @JsonProperty("format")
+  String format() {
+    return FORMAT;
+  }
+
   public String toJson() {
-    try {
-      return JsonFiles.mapper().writeValueAsString(this);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize inspection report", e);
-    }
+    return JsonFiles.toJson(this, "inspection report");
+  }
+
+  /** Parses a report; {@link io.quantkit.ModelFormatException} when the text is not one. */
+  public static InspectionReport fromJson(String json) {
+    return JsonFiles.fromJson(json, InspectionReport.class, "inspection report");
+  }
+
+  /**
+   * Writes the JSON form atomically (temporary file in the same folder, then a move).
+   *
+   * @throws io.quantkit.QuantkitException naming the file when it cannot be written
+   */
+  public void save(Path file) {
+    JsonFiles.save(file, this, "inspection report");
+  }
+
+  /**
+   * Reads a report written by {@link #save}.
+   *
+   * @throws io.quantkit.ModelFormatException naming the file when it is missing, unreadable or not a report
+   */
+  public static InspectionReport load(Path file) {
+    return JsonFiles.load(file, InspectionReport.class, "inspection report");
   }
 
   public String toText() {

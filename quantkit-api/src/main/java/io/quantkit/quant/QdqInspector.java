@@ -5,6 +5,9 @@ import com.google.common.collect.ImmutableMap;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
+import io.quantkit.ir.passes.QuantizedOpGroup;
+import io.quantkit.ir.passes.QuantizedOpGroup.QdqParams;
+import io.quantkit.ir.passes.QuantizedOpGroups;
 import io.quantkit.quant.InspectionReport.AddScales;
 import io.quantkit.quant.InspectionReport.TensorQuantization;
 import io.quantkit.quant.InspectionReport.WeightBytes;
@@ -20,14 +23,34 @@ import java.util.TreeMap;
 
 /**
  * Reads a QDQ graph (made by {@link Qdq}, or imported from any other QDQ tool such as ONNX
- * Runtime's) and reports what is quantized and how; see {@link InspectionReport}.
+ * Runtime's) and reports what is quantized and how; see {@link InspectionReport}. Weights and the
+ * residual Adds are found through {@link QuantizedOpGroups}, the grouping backends use.
  *
- * <p>Thread-safety: stateless; thread-safe.
+ * <p>Stateless and thread-safe.
  */
 public final class QdqInspector {
   private QdqInspector() {}
 
   public static InspectionReport inspect(Graph g) {
+    // The DQs that feed a weight slot, and the Adds of two dequantized inputs, come from the
+    // quantized-op groups every backend uses, so the inspector and the backends agree.
+    Set<String> weightDqs = new HashSet<>();
+    List<AddScales> adds = new ArrayList<>();
+    for (QuantizedOpGroup group : QuantizedOpGroups.find(g)) {
+      Op op = group.node().op();
+      boolean weighted = op instanceof Op.Conv || op instanceof Op.Gemm || op instanceof Op.MatMul;
+      if (weighted && group.inputs().size() > 1) {
+        group.input(1).dequantize().ifPresent(dq -> weightDqs.add(dq.name()));
+      }
+      if (op instanceof Op.Add && group.inputs().size() == 2 && group.allInputsDequantized()) {
+        QuantizedOpGroup.Input a = group.input(0);
+        QuantizedOpGroup.Input b = group.input(1);
+        float sa = maxScale(a);
+        float sb = maxScale(b);
+        adds.add(new AddScales(group.node().name(), quantizedFrom(g, a), quantizedFrom(g, b), sa, sb,
+            Math.max(sa, sb) / (double) Math.min(sa, sb)));
+      }
+    }
     int q = 0;
     int dq = 0;
     Map<String, Integer> ops = new TreeMap<>();
@@ -44,65 +67,41 @@ public final class QdqInspector {
       dq += isDq ? 1 : 0;
       qparamInits.add(n.input(1));
       qparamInits.add(n.input(2));
-      int axis = isQ ? ((Op.QuantizeLinear) n.op()).axis() : ((Op.DequantizeLinear) n.op()).axis();
       if (isQ) {
-        tensors.add(entry(g, n, n.input(0), "ACTIVATION", axis));
+        tensors.add(entry(g, n, n.input(0), "ACTIVATION"));
       } else if (g.isInitializer(n.input(0))) {
         Tensor v = g.initializer(n.input(0)).orElseThrow();
-        String role = v.type() == DataType.INT32 ? "BIAS" : feedsWeightSlot(g, n.output()) ? "WEIGHT" : "CONSTANT";
-        tensors.add(entry(g, n, n.input(0), role, axis));
+        String role = v.type() == DataType.INT32 ? "BIAS" : weightDqs.contains(n.name()) ? "WEIGHT" : "CONSTANT";
+        tensors.add(entry(g, n, n.input(0), role));
       }
-    }
-    List<AddScales> adds = new ArrayList<>();
-    for (Node n : g.nodes()) {
-      if (!(n.op() instanceof Op.Add)) {
-        continue;
-      }
-      Optional<Node> a = g.producer(n.input(0)).filter(p -> p.op() instanceof Op.DequantizeLinear);
-      Optional<Node> b = g.producer(n.input(1)).filter(p -> p.op() instanceof Op.DequantizeLinear);
-      if (a.isEmpty() || b.isEmpty()) {
-        continue;
-      }
-      float sa = maxScale(g, a.get());
-      float sb = maxScale(g, b.get());
-      adds.add(new AddScales(n.name(), quantizedFrom(g, a.get()), quantizedFrom(g, b.get()), sa, sb,
-          Math.max(sa, sb) / (double) Math.min(sa, sb)));
     }
     return new InspectionReport(g.name(), g.nodes().size(), q, dq, ImmutableMap.copyOf(ops), ImmutableList.copyOf(tensors),
         ImmutableList.copyOf(adds), weightBytes(g, qparamInits));
   }
 
-  private static boolean feedsWeightSlot(Graph g, String tensor) {
-    for (Node c : g.consumers(tensor)) {
-      boolean weighted = c.op() instanceof Op.Conv || c.op() instanceof Op.Gemm || c.op() instanceof Op.MatMul;
-      if (weighted && c.inputs().indexOf(tensor) == 1) {
-        return true;
-      }
+  private static TensorQuantization entry(Graph g, Node n, String tensor, String role) {
+    Optional<QdqParams> p = QuantizedOpGroups.params(g, n);
+    if (p.isEmpty()) {
+      // parameters computed at run time: nothing to report but the type ONNX defaults to
+      return new TensorQuantization(tensor, role, QuantType.UINT8, new float[] {Float.NaN}, new int[1], QuantParams.PER_TENSOR);
     }
-    return false;
+    QdqParams params = p.get();
+    int axis = params.isPerAxis() ? params.axis() : QuantParams.PER_TENSOR;
+    return new TensorQuantization(tensor, role, QuantType.of(params.type()), params.scales(), params.zeroPoints(), axis);
   }
 
-  private static TensorQuantization entry(Graph g, Node n, String tensor, String role, int axis) {
-    float[] scales = g.initializer(n.input(1)).map(Tensor::toFloatArray).orElse(new float[] {Float.NaN});
-    Optional<Tensor> zp = n.input(2).isEmpty() ? Optional.empty() : g.initializer(n.input(2));
-    // ONNX: a missing zero point means UINT8 0 (for QuantizeLinear; DequantizeLinear takes x's type)
-    QuantType type = zp.map(t -> QuantType.of(t.type())).orElseGet(() -> n.op() instanceof Op.DequantizeLinear
-        ? g.initializer(n.input(0)).map(t -> QuantType.of(t.type())).orElse(QuantType.UINT8) : QuantType.UINT8);
-    int[] zps = zp.map(Tensor::toIntArray).orElse(new int[scales.length]);
-    return new TensorQuantization(tensor, role, type, scales, zps, scales.length > 1 ? axis : QuantParams.PER_TENSOR);
-  }
-
-  private static float maxScale(Graph g, Node dq) {
+  private static float maxScale(QuantizedOpGroup.Input in) {
     float max = 0;
-    for (float s : g.initializer(dq.input(1)).map(Tensor::toFloatArray).orElse(new float[] {Float.NaN})) {
+    for (float s : in.params().map(QdqParams::scales).orElse(new float[] {Float.NaN})) {
       max = Math.max(max, s);
     }
     return max;
   }
 
   /** The float tensor behind a DQ: the input of the QuantizeLinear feeding it, else the DQ's input. */
-  private static String quantizedFrom(Graph g, Node dq) {
-    return g.producer(dq.input(0)).filter(p -> p.op() instanceof Op.QuantizeLinear).map(p -> p.input(0)).orElse(dq.input(0));
+  private static String quantizedFrom(Graph g, QuantizedOpGroup.Input in) {
+    String data = in.quantizedTensor().orElseThrow();
+    return g.producer(data).filter(p -> p.op() instanceof Op.QuantizeLinear).map(p -> p.input(0)).orElse(data);
   }
 
   private static WeightBytes weightBytes(Graph g, Set<String> qparamInits) {

@@ -29,14 +29,14 @@ import java.util.Set;
  *       Q/DQ, INT8 weight + DQ, INT32 bias + DQ. Conv's output is always quantized (QLinearConv
  *       needs it); Gemm/MatMul's only when a consumer reads it quantized (QGemm and
  *       MatMulIntegerToFloat can output FP32, so logits feeding a FP32 Softmax stay exact).
- *   <li>ELEMENTWISE — Add, Mul, Concat, AveragePool, GlobalAveragePool, MatMul of two
+ *   <li>ELEMENTWISE — Add, Mul, Concat, AveragePool, GlobalAveragePool, Sigmoid, MatMul of two
  *       activations, and ReLU/Clip that could not be folded but follow a quantized op: every
  *       input and the output quantized, the output with its own calibrated range.
  *   <li>PASSTHROUGH — MaxPool, Flatten, Reshape, Transpose: quantized when their input is
  *       quantized anyway or a quantized op reads their output; the output then shares the
  *       input's scale and zero point, so ONNX Runtime drops the Q/DQ pair and moves bytes.
- *   <li>FLOAT — everything else (Softmax by design, BatchNorm that could not be folded,
- *       unsupported ops, excluded nodes).
+ *   <li>FLOAT — everything else (Softmax by design, BatchNorm that could not be folded, ops
+ *       without an ONNX Runtime integer kernel such as Sum, LRN and HardSwish, excluded nodes).
  * </ul>
  */
 final class QdqPlacement {
@@ -200,31 +200,11 @@ final class QdqPlacement {
       List<String> warnings) {
     Map<String, Role> roles = new HashMap<>();
     for (Node n : g.nodes()) {
-      Op op = n.op();
-      Role r;
-      String why = null;
-      if (op instanceof Op.Conv || op instanceof Op.Gemm) {
-        why = weightProblem(g, n);
-        r = why == null ? Role.WEIGHTED : Role.FLOAT;
-      } else if (op instanceof Op.MatMul) {
-        r = isFloatInit(g, n.input(1)) && !g.isInitializer(n.input(0)) ? Role.WEIGHTED : Role.ELEMENTWISE;
-      } else if (op instanceof Op.Add || op instanceof Op.Mul || op instanceof Op.Concat
-          || op instanceof Op.AveragePool || op instanceof Op.GlobalAveragePool) {
-        r = Role.ELEMENTWISE;
-      } else if (op instanceof Op.MaxPool || op instanceof Op.Flatten || op instanceof Op.Reshape
-          || op instanceof Op.Transpose) {
-        r = Role.PASSTHROUGH;
-      } else if (op instanceof Op.Relu || op instanceof Op.Clip) {
-        r = null;
-      } else if (op instanceof Op.Softmax) {
-        r = Role.FLOAT;
-        floatNodes.put(n.name(), "Softmax is kept FP32 by design (exact probabilities, negligible cost)");
-      } else if (op instanceof Op.BatchNorm) {
-        r = Role.FLOAT;
-        why = "BatchNormalization could not be folded into a preceding Conv";
-      } else {
-        r = Role.FLOAT;
-        why = "no integer kernel for " + op.type();
+      BaseRole base = n.op().accept(new BaseRoles(g, n));
+      Role r = base.role();
+      String why = base.why();
+      if (base.note() != null) {
+        floatNodes.put(n.name(), base.note());
       }
       if (r != Role.FLOAT && o.excludes(n)) {
         r = Role.FLOAT;
@@ -239,6 +219,128 @@ final class QdqPlacement {
       }
     }
     return roles;
+  }
+
+  /**
+   * A node's role from its op alone, with the reason when it stays FP32: {@code why} is reported
+   * as a warning, {@code note} only recorded (a design choice, not a problem).
+   */
+  private record BaseRole(Role role, String why, String note) {
+    static BaseRole of(Role role) {
+      return new BaseRole(role, null, null);
+    }
+  }
+
+  /**
+   * The per-op role table. An op it does not name stays FP32 with a warning ("no integer kernel"):
+   * quantizing it would need an integer kernel in the backends, so FP32 is the safe default for
+   * an op added to the IR, and this is the one dispatcher that may rely on a fallback.
+   */
+  private static final class BaseRoles extends Op.FallbackVisitor<BaseRole> {
+    private final Graph g;
+    private final Node n;
+
+    BaseRoles(Graph g, Node n) {
+      this.g = g;
+      this.n = n;
+    }
+
+    @Override
+    protected BaseRole fallback(Op op) {
+      return new BaseRole(Role.FLOAT, "no integer kernel for " + op.type(), null);
+    }
+
+    private BaseRole weighted() {
+      String why = weightProblem(g, n);
+      return why == null ? BaseRole.of(Role.WEIGHTED) : new BaseRole(Role.FLOAT, why, null);
+    }
+
+    @Override
+    public BaseRole conv(Op.Conv op) {
+      return weighted();
+    }
+
+    @Override
+    public BaseRole gemm(Op.Gemm op) {
+      return weighted();
+    }
+
+    @Override
+    public BaseRole matMul(Op.MatMul op) {
+      return BaseRole.of(isFloatInit(g, n.input(1)) && !g.isInitializer(n.input(0)) ? Role.WEIGHTED : Role.ELEMENTWISE);
+    }
+
+    @Override
+    public BaseRole add(Op.Add op) {
+      return BaseRole.of(Role.ELEMENTWISE);
+    }
+
+    @Override
+    public BaseRole mul(Op.Mul op) {
+      return BaseRole.of(Role.ELEMENTWISE);
+    }
+
+    @Override
+    public BaseRole concat(Op.Concat op) {
+      return BaseRole.of(Role.ELEMENTWISE);
+    }
+
+    @Override
+    public BaseRole averagePool(Op.AveragePool op) {
+      return BaseRole.of(Role.ELEMENTWISE);
+    }
+
+    @Override
+    public BaseRole globalAveragePool(Op.GlobalAveragePool op) {
+      return BaseRole.of(Role.ELEMENTWISE);
+    }
+
+    /** ONNX Runtime runs DequantizeLinear -> Sigmoid -> QuantizeLinear as QLinearSigmoid (a 256-entry table). */
+    @Override
+    public BaseRole sigmoid(Op.Sigmoid op) {
+      return BaseRole.of(Role.ELEMENTWISE);
+    }
+
+    @Override
+    public BaseRole maxPool(Op.MaxPool op) {
+      return BaseRole.of(Role.PASSTHROUGH);
+    }
+
+    @Override
+    public BaseRole flatten(Op.Flatten op) {
+      return BaseRole.of(Role.PASSTHROUGH);
+    }
+
+    @Override
+    public BaseRole reshape(Op.Reshape op) {
+      return BaseRole.of(Role.PASSTHROUGH);
+    }
+
+    @Override
+    public BaseRole transpose(Op.Transpose op) {
+      return BaseRole.of(Role.PASSTHROUGH);
+    }
+
+    /** ReLU/Clip: decided once their producer's role is known. */
+    @Override
+    public BaseRole relu(Op.Relu op) {
+      return BaseRole.of(null);
+    }
+
+    @Override
+    public BaseRole clip(Op.Clip op) {
+      return BaseRole.of(null);
+    }
+
+    @Override
+    public BaseRole softmax(Op.Softmax op) {
+      return new BaseRole(Role.FLOAT, null, "Softmax is kept FP32 by design (exact probabilities, negligible cost)");
+    }
+
+    @Override
+    public BaseRole batchNorm(Op.BatchNorm op) {
+      return new BaseRole(Role.FLOAT, "BatchNormalization could not be folded into a preceding Conv", null);
+    }
   }
 
   private static String weightProblem(Graph g, Node n) {

@@ -136,13 +136,13 @@ public final class QuantOptions {
 
   /** Node names kept in FP32. */
   @JsonProperty("excludeNodes")
-  public Set<String> excludeNodes() {
+  public ImmutableSortedSet<String> excludeNodes() {
     return excludeNodes;
   }
 
   /** Op types (ONNX names, e.g. "Add") kept in FP32. */
   @JsonProperty("excludeOpTypes")
-  public Set<String> excludeOpTypes() {
+  public ImmutableSortedSet<String> excludeOpTypes() {
     return excludeOpTypes;
   }
 

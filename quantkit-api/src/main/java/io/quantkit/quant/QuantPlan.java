@@ -1,23 +1,21 @@
 package io.quantkit.quant;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableMap;
 import io.quantkit.ModelFormatException;
 import io.quantkit.internal.JsonFiles;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The one artifact every backend consumes: for each IR tensor name, how it is quantized. It holds
@@ -29,17 +27,19 @@ import java.util.Optional;
  * (which keeps the BatchNorm output names). When a ReLU is folded into its producer, the key is
  * the ReLU's output (the producer's own output is then never materialized in FP32).
  *
- * <p>Immutable. Round-trips through JSON exactly ({@link #toJson}, {@link #fromJson}).
- *
- * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not.
+ * <p>Immutable. Round-trips through JSON exactly ({@link #toJson}, {@link #fromJson}, {@link #save},
+ * {@link #load}); the file carries {@link #FORMAT}. Thread-safe; its {@link Builder} is not.
  */
 @JsonPropertyOrder({"format", "graph", "calibration", "options", "tensors", "observations", "metadata"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class QuantPlan {
-  /** Format tag written into every file, checked on reading. */
-  public static final String FORMAT = "quantkit.quant-plan/1";
-
-  private static final ObjectMapper JSON = JsonFiles.mapper();
+  /**
+   * Format tag written into every file. Version 2 records the calibration's estimator by name and
+   * parameters; version 1 (method and percentile) and plans without a format still load.
+   */
+  public static final String FORMAT = "quantkit.quant-plan/2";
+  /** The previous format, still read. */
+  static final String FORMAT_V1 = "quantkit.quant-plan/1";
 
   private final String graph;
   private final CalibrationInfo calibration;
@@ -48,13 +48,47 @@ public final class QuantPlan {
   private final ImmutableMap<String, Observation> observations;
   private final ImmutableMap<String, String> metadata;
 
-  /** How the activation ranges were obtained; null fields are unknown (a hand-made plan). */
+  /**
+   * How the activation ranges were obtained: the {@link RangeEstimator}'s name and parameters,
+   * the number of calibration samples and what they were ({@link CalibrationData#name()}). Null
+   * fields are unknown (a hand-made plan).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonPropertyOrder({"estimator", "parameters", "samples", "dataset"})
   public record CalibrationInfo(
-      @JsonProperty("method") CalibrationMethod method,
-      @JsonProperty("percentile") Double percentile,
+      @JsonProperty("estimator") String estimator,
+      @JsonProperty("parameters") @JsonInclude(JsonInclude.Include.NON_EMPTY) ImmutableMap<String, Double> parameters,
       @JsonProperty("samples") int samples,
-      @JsonProperty("dataset") String dataset) {}
+      @JsonProperty("dataset") String dataset) {
+    public CalibrationInfo {
+      parameters = parameters == null ? ImmutableMap.of() : ImmutableMap.copyOf(parameters);
+    }
+
+    /**
+     * Reads both forms: version 2 ({@code estimator}, {@code parameters}) and version 1
+     * ({@code method}, {@code percentile}), which maps onto the built-in estimator's name.
+     */
+    @JsonCreator
+    static CalibrationInfo fromJson(
+        @JsonProperty("estimator") String estimator,
+        @JsonProperty("parameters") Map<String, Double> parameters,
+        @JsonProperty("method") CalibrationMethod method,
+        @JsonProperty("percentile") Double percentile,
+        @JsonProperty("samples") int samples,
+        @JsonProperty("dataset") String dataset) {
+      if (estimator == null && method != null) {
+        estimator = method.name().toLowerCase(Locale.ROOT);
+        parameters = percentile == null ? Map.of() : Map.of("percentile", percentile);
+      }
+      return new CalibrationInfo(estimator, parameters == null ? null : ImmutableMap.copyOf(parameters), samples, dataset);
+    }
+
+    /** The built-in method the estimator is, if it is one. */
+    @JsonIgnore
+    public Optional<CalibrationMethod> method() {
+      return estimator == null ? Optional.empty() : RangeEstimators.methodNamed(estimator);
+    }
+  }
 
   /**
    * What calibration saw of one tensor and the range it chose: {@code count} values, observed
@@ -76,9 +110,7 @@ public final class QuantPlan {
       @JsonProperty("tensors") Map<String, QuantParams> tensors,
       @JsonProperty("observations") Map<String, Observation> observations,
       @JsonProperty("metadata") Map<String, String> metadata) {
-    if (format != null && !FORMAT.equals(format)) {
-      throw new ModelFormatException("quantization plan has format '" + format + "', expected '" + FORMAT + "'");
-    }
+    JsonFiles.checkFormat(format, "quantization plan", Set.of(FORMAT, FORMAT_V1));
     this.graph = graph == null ? "" : graph;
     this.calibration = calibration;
     this.options = options == null ? QuantOptions.defaults() : options;
@@ -150,32 +182,30 @@ public final class QuantPlan {
   }
 
   public String toJson() {
-    try {
-      return JSON.writeValueAsString(this);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize quantization plan", e);
-    }
+    return JsonFiles.toJson(this, "quantization plan");
   }
 
-  /**
-   * Parses a plan; throws {@link ModelFormatException} when the text is not one, with one line
-   * saying where in the JSON and what is wrong.
-   */
+  /** Parses a plan (this format, the previous one, or none); {@link ModelFormatException} when the text is not one. */
   public static QuantPlan fromJson(String json) {
-    return JsonFiles.parse(json, QuantPlan.class, "quantization plan", "plan JSON", ModelFormatException::new);
-  }
-
-  /** Writes the plan as JSON atomically (temporary file in the same folder, then rename). */
-  public void save(Path file) throws IOException {
-    JsonFiles.writeAtomically(file, toJson());
+    return JsonFiles.fromJson(json, QuantPlan.class, "quantization plan");
   }
 
   /**
-   * Reads a plan file. Every problem is a {@link ModelFormatException} with one line: the file,
-   * the JSON path and what is wrong (including a file that is not UTF-8 or cannot be read).
+   * Writes the plan as JSON atomically (temporary file in the same folder, then rename).
+   *
+   * @throws io.quantkit.QuantkitException naming the file when it cannot be written
    */
-  public static QuantPlan load(Path file) throws IOException {
-    return JsonFiles.read(file, QuantPlan.class, "quantization plan", ModelFormatException::new);
+  public void save(Path file) {
+    JsonFiles.save(file, this, "quantization plan");
+  }
+
+  /**
+   * Reads a plan written by {@link #save} (or by hand).
+   *
+   * @throws ModelFormatException naming the file when it is missing, unreadable or not a plan
+   */
+  public static QuantPlan load(Path file) {
+    return JsonFiles.load(file, QuantPlan.class, "quantization plan");
   }
 
   @Override

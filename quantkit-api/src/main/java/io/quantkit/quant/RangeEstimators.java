@@ -1,11 +1,14 @@
 package io.quantkit.quant;
 
 import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableMap;
 import io.quantkit.CalibrationException;
+import java.util.Locale;
 
 /**
- * Turns {@link TensorStatistics} into the range a tensor is quantized over, one static method per
- * {@link CalibrationMethod}. All work on the bounded histogram, never on stored activations.
+ * The built-in {@link RangeEstimator}s, one per {@link CalibrationMethod} ({@link MinMax},
+ * {@link Percentile}, {@link Entropy}, {@link Mse}), and the static methods that do their work on
+ * {@link TensorStatistics}. All work on the bounded histogram, never on stored activations.
  *
  * <p>Conventions shared by all methods:
  * <ul>
@@ -30,21 +33,102 @@ public final class RangeEstimators {
 
   private RangeEstimators() {}
 
-  /** Dispatches to the estimator of {@code method}; {@code percentile} is only read by PERCENTILE. */
-  public static TensorRange estimate(TensorStatistics stats, CalibrationMethod method, QuantType type, boolean symmetric,
-      double percentile) {
+  /** {@link RangeEstimators#minMax(TensorStatistics)} as an estimator; needs no histogram. */
+  public record MinMax() implements RangeEstimator {
+    @Override
+    public String name() {
+      return "minmax";
+    }
+
+    @Override
+    public boolean needsHistogram() {
+      return false;
+    }
+
+    @Override
+    public TensorRange estimate(TensorStatistics stats, Target target) {
+      return minMax(stats);
+    }
+  }
+
+  /** {@link RangeEstimators#percentile(TensorStatistics, double, boolean)} as an estimator. */
+  public record Percentile(double percentile) implements RangeEstimator {
+    public Percentile {
+      Preconditions.checkArgument(percentile > 50 && percentile <= 100, "percentile must be in (50, 100], got %s", percentile);
+    }
+
+    @Override
+    public String name() {
+      return "percentile";
+    }
+
+    @Override
+    public ImmutableMap<String, Double> parameters() {
+      return ImmutableMap.of("percentile", percentile);
+    }
+
+    @Override
+    public TensorRange estimate(TensorStatistics stats, Target target) {
+      return RangeEstimators.percentile(stats, percentile, target.symmetric());
+    }
+  }
+
+  /** {@link RangeEstimators#entropy(TensorStatistics, QuantType, boolean)} as an estimator. */
+  public record Entropy() implements RangeEstimator {
+    @Override
+    public String name() {
+      return "entropy";
+    }
+
+    @Override
+    public TensorRange estimate(TensorStatistics stats, Target target) {
+      return entropy(stats, target.type(), target.symmetric());
+    }
+  }
+
+  /** {@link RangeEstimators#mse(TensorStatistics, QuantType, boolean)} as an estimator. */
+  public record Mse() implements RangeEstimator {
+    @Override
+    public String name() {
+      return "mse";
+    }
+
+    @Override
+    public TensorRange estimate(TensorStatistics stats, Target target) {
+      return mse(stats, target.type(), target.symmetric());
+    }
+  }
+
+  /** The built-in estimator of {@code method}; {@code percentile} is only read by PERCENTILE. */
+  public static RangeEstimator of(CalibrationMethod method, double percentile) {
     switch (method) {
       case MINMAX:
-        return minMax(stats);
+        return new MinMax();
       case PERCENTILE:
-        return percentile(stats, percentile, symmetric);
+        return new Percentile(percentile);
       case ENTROPY:
-        return entropy(stats, type, symmetric);
+        return new Entropy();
       case MSE:
-        return mse(stats, type, symmetric);
+        return new Mse();
       default:
         throw new AssertionError(method);
     }
+  }
+
+  /** The method whose built-in estimator has this {@link RangeEstimator#name()}, if any. */
+  static java.util.Optional<CalibrationMethod> methodNamed(String name) {
+    for (CalibrationMethod m : CalibrationMethod.values()) {
+      if (m.name().toLowerCase(Locale.ROOT).equals(name)) {
+        return java.util.Optional.of(m);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** Dispatches to the estimator of {@code method}; {@code percentile} is only read by PERCENTILE. */
+  public static TensorRange estimate(TensorStatistics stats, CalibrationMethod method, QuantType type, boolean symmetric,
+      double percentile) {
+    return of(method, percentile).estimate(stats, new RangeEstimator.Target(type, symmetric));
   }
 
   /** [min, max] as observed. */

@@ -22,7 +22,11 @@
  *       output names, so they are the names of the original graph).
  *   <li>{@link io.quantkit.quant.TensorStatistics}: one bounded-memory collector per tensor (min,
  *       max, zeros, a signed histogram that doubles its range exactly); never stores activations.
- *   <li>{@link io.quantkit.quant.RangeEstimators}: MINMAX, PERCENTILE, ENTROPY (KL), MSE.
+ *   <li>{@link io.quantkit.quant.RangeEstimator}: how an observed tensor becomes a range; the
+ *       built-in ones in {@link io.quantkit.quant.RangeEstimators} (MINMAX, PERCENTILE, ENTROPY
+ *       (KL), MSE), or the caller's own.
+ *   <li>{@link io.quantkit.quant.CalibrationData}: what calibration feeds the model, batches keyed
+ *       by graph input name (several inputs, non-image inputs); an image dataset is one adapter.
  *   <li>{@link io.quantkit.quant.QuantMath}: scale and zero point arithmetic, weights and biases.
  *   <li>{@link io.quantkit.quant.Calibration}: runs the calibration set through a backend once.
  *   <li>{@link io.quantkit.quant.Qdq}: the placement and the rewrite (see its documentation for

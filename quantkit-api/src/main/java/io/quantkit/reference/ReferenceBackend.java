@@ -1,10 +1,17 @@
 package io.quantkit.reference;
 
 import io.quantkit.backend.Backend;
+import io.quantkit.backend.Capabilities;
 import io.quantkit.backend.RunnerOptions;
+import io.quantkit.backend.UnsupportedNode;
 import io.quantkit.ir.Graph;
+import io.quantkit.ir.Op;
+import io.quantkit.ir.ShapeInference;
+import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Tensor;
 import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +29,22 @@ public final class ReferenceBackend implements Backend {
   @Override
   public String name() {
     return NAME;
+  }
+
+  /**
+   * Every op of the IR (its kernel table is an exhaustive {@link Op.Visitor}), every element type
+   * (float kernels take FLOAT32 only, which {@link #check} reports per node), QDQ computed exactly
+   * in float (dequantize, float op, quantize: the arithmetic other backends are compared with).
+   */
+  @Override
+  public Capabilities capabilities() {
+    return Capabilities.builder().ops(Op.classes()).dataTypes(EnumSet.allOf(DataType.class)).integerQdqKernels(false)
+        .threadSafeRunners(false).build();
+  }
+
+  @Override
+  public List<UnsupportedNode> check(Graph graph) {
+    return ReferenceRunner.unsupported(graph, ShapeInference.infer(graph));
   }
 
   @Override

@@ -5,13 +5,13 @@ import com.google.common.collect.ImmutableMap;
 import io.quantkit.BackendException;
 import io.quantkit.GraphException;
 import io.quantkit.QuantkitException;
-import io.quantkit.UnsupportedOpException;
+import io.quantkit.UnsupportedOpsException;
 import io.quantkit.backend.RunGate;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
+import io.quantkit.backend.UnsupportedNode;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
-import io.quantkit.ir.Op;
 import io.quantkit.ir.ShapeInference;
 import io.quantkit.ir.ValueInfo;
 import io.quantkit.tensor.DataType;
@@ -53,9 +53,8 @@ public final class ReferenceRunner implements Runner {
   ReferenceRunner(Graph graph, RunnerOptions options) {
     this.graph = graph;
     Map<String, ValueInfo> info = ShapeInference.infer(graph);
-    for (Node n : graph.nodes()) {
-      checkSupported(n, info);
-    }
+    UnsupportedOpsException.throwIfAny("backend '" + ReferenceBackend.NAME + "' cannot run graph '" + graph.name() + "'",
+        unsupported(graph, info));
     graph.initializers().forEach((name, t) -> constants.put(name, Value.fromTensor(t)));
     List<Node> nodes = graph.nodes();
     for (int i = 0; i < nodes.size(); i++) {
@@ -151,26 +150,25 @@ public final class ReferenceRunner implements Runner {
 
   // ---- validation ----
 
-  private static void checkSupported(Node n, Map<String, ValueInfo> info) {
-    Op op = n.op();
-    boolean floatOnly = op instanceof Op.Conv || op instanceof Op.BatchNorm || op instanceof Op.Relu
-        || op instanceof Op.Clip || op instanceof Op.Add || op instanceof Op.Mul || op instanceof Op.AveragePool
-        || op instanceof Op.GlobalAveragePool || op instanceof Op.Gemm || op instanceof Op.MatMul
-        || op instanceof Op.Softmax;
-    boolean other = op instanceof Op.MaxPool || op instanceof Op.Flatten || op instanceof Op.Reshape
-        || op instanceof Op.Concat || op instanceof Op.Transpose || op instanceof Op.QuantizeLinear
-        || op instanceof Op.DequantizeLinear;
-    if (!floatOnly && !other) {
-      throw new UnsupportedOpException(n.name(), op.type(), "the reference backend has no kernel for it");
-    }
-    if (floatOnly) {
+  /**
+   * Nodes the kernel table cannot run: a float kernel given a non-float input. Every op has a
+   * kernel ({@link Kernels} is an exhaustive visitor), so op types are never the problem.
+   */
+  static List<UnsupportedNode> unsupported(Graph graph, Map<String, ValueInfo> info) {
+    List<UnsupportedNode> out = new ArrayList<>();
+    for (Node n : graph.nodes()) {
+      if (!n.op().accept(Kernels.TABLE).floatOnly()) {
+        continue;
+      }
       for (String in : n.inputs()) {
         if (!in.isEmpty() && info.get(in).type() != DataType.FLOAT32) {
-          throw new UnsupportedOpException(n.name(), op.type(),
-              "input '" + in + "' is " + info.get(in).type() + "; the reference backend runs this op on FLOAT32 only");
+          out.add(new UnsupportedNode(n.name(), n.op().type(),
+              "input '" + in + "' is " + info.get(in).type() + "; the reference backend runs this op on FLOAT32 only"));
+          break;
         }
       }
     }
+    return ImmutableList.copyOf(out);
   }
 
   private Map<String, Shape> checkInputs(Map<String, Tensor> inputs) {
@@ -237,74 +235,7 @@ public final class ReferenceRunner implements Runner {
   }
 
   private Value dispatch(Node n, Value[] in, Shape out) {
-    Op op = n.op();
-    if (op instanceof Op.Conv) {
-      return Value.floats(out, ConvKernel.run(workers, in[0], in[1], arg(in, 2), (Op.Conv) op, out));
-    } else if (op instanceof Op.BatchNorm) {
-      return Value.floats(out, Elementwise.batchNorm(workers, in[0].floats(), in[0].shape, in[1].floats(),
-          in[2].floats(), in[3].floats(), in[4].floats(), ((Op.BatchNorm) op).epsilon()));
-    } else if (op instanceof Op.Relu) {
-      return Value.floats(out, Elementwise.relu(in[0].floats()));
-    } else if (op instanceof Op.Clip) {
-      Op.Clip c = (Op.Clip) op;
-      return Value.floats(out, Elementwise.clip(in[0].floats(), c.min(), c.max()));
-    } else if (op instanceof Op.Add || op instanceof Op.Mul) {
-      return Value.floats(out, Elementwise.binary(in[0].floats(), in[0].shape, in[1].floats(), in[1].shape, out,
-          op instanceof Op.Add));
-    } else if (op instanceof Op.MaxPool) {
-      Op.MaxPool p = (Op.MaxPool) op;
-      Window w = new Window(in[0].shape, out, p.kernel(), p.strides(), p.dilations(), p.padding());
-      float[] y = Pooling.max(workers, in[0].asFloats(), in[0].shape, out, w);
-      return in[0].type == DataType.FLOAT32 ? Value.floats(out, y) : Value.ints(in[0].type, out, toInts(y));
-    } else if (op instanceof Op.AveragePool) {
-      Op.AveragePool p = (Op.AveragePool) op;
-      Window w = new Window(in[0].shape, out, p.kernel(), p.strides(), Window.ones(p.kernel().length()), p.padding());
-      return Value.floats(out, Pooling.average(workers, in[0].floats(), in[0].shape, out, w, p.countIncludePad()));
-    } else if (op instanceof Op.GlobalAveragePool) {
-      return Value.floats(out, Pooling.globalAverage(in[0].floats(), in[0].shape));
-    } else if (op instanceof Op.Flatten || op instanceof Op.Reshape) {
-      return Value.of(in[0].type, out, in[0].data);
-    } else if (op instanceof Op.Gemm) {
-      Value c = arg(in, 2);
-      return Value.floats(out, LinearAlgebra.gemm(workers, in[0].floats(), in[0].shape, in[1].floats(), in[1].shape,
-          c == null ? null : c.floats(), c == null ? null : c.shape, (Op.Gemm) op));
-    } else if (op instanceof Op.MatMul) {
-      return Value.floats(out, LinearAlgebra.matMul(workers, in[0].floats(), in[0].shape, in[1].floats(), in[1].shape,
-          out));
-    } else if (op instanceof Op.Softmax) {
-      return Value.floats(out, Elementwise.softmax(in[0].floats(), in[0].shape, ((Op.Softmax) op).axis()));
-    } else if (op instanceof Op.Concat) {
-      List<Value> parts = new ArrayList<>();
-      for (Value v : in) {
-        parts.add(v);
-      }
-      return Layout.concat(parts, ((Op.Concat) op).axis(), out);
-    } else if (op instanceof Op.Transpose) {
-      return Layout.transpose(in[0], ((Op.Transpose) op).perm(), out);
-    } else if (op instanceof Op.QuantizeLinear) {
-      Value zp = arg(in, 2);
-      DataType type = zp == null ? DataType.UINT8 : zp.type;
-      int[] q = Quantization.quantize(in[0].asFloats(), in[0].shape, in[1].floats(), zp == null ? null : zp.ints(), type,
-          ((Op.QuantizeLinear) op).axis());
-      return Value.ints(type, out, q);
-    } else if (op instanceof Op.DequantizeLinear) {
-      Value zp = arg(in, 2);
-      return Value.floats(out, Quantization.dequantize(in[0].ints(), in[0].shape, in[1].floats(),
-          zp == null ? null : zp.ints(), ((Op.DequantizeLinear) op).axis()));
-    }
-    throw new UnsupportedOpException(n.name(), op.type(), "the reference backend has no kernel for it");
-  }
-
-  private static Value arg(Value[] in, int i) {
-    return i < in.length ? in[i] : null;
-  }
-
-  private static int[] toInts(float[] y) {
-    int[] out = new int[y.length];
-    for (int i = 0; i < y.length; i++) {
-      out[i] = (int) y[i];
-    }
-    return out;
+    return n.op().accept(Kernels.TABLE).run(workers, in, out);
   }
 
   private static String describe(Node n, Value[] in) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quantkit.ModelFormatException;
 import io.quantkit.QuantkitException;
 import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
@@ -135,27 +136,52 @@ class AccuracyReportTest {
     JsonNode tree = new ObjectMapper().readTree(plain.toJson());
     Set<String> names = new TreeSet<>();
     tree.fieldNames().forEachRemaining(names::add);
-    assertEquals(new TreeSet<>(List.of("samples", "top1", "top5", "perClassAccuracy", "confusion", "classNames", "model",
+    assertEquals(new TreeSet<>(List.of("format", "samples", "top1", "top5", "perClassAccuracy", "confusion", "classNames", "model",
         "backend", "precision", "dataset", "predictions", "dropPoints", "flips")), names);
     assertTrue(tree.get("flips").isNull());
     assertTrue(tree.get("perClassAccuracy").get(3).isNull());
     assertEquals(1, tree.get("confusion").get(2).get(2).asInt());
     assertEquals(1, tree.get("confusion").get(6).get(0).asInt());
     assertEquals(6, new ObjectMapper().readTree(withBase.toJson()).get("flips").asInt());
+    assertEquals(AccuracyReport.FORMAT, tree.get("format").asText());
   }
 
   @Test
-  void writeJsonIsAtomicAndReadable(@TempDir Path dir) throws IOException {
+  void readsReportsWrittenBeforeTheFormatTagAndRejectsUnknownFormats() throws IOException {
+    AccuracyReport r = report();
+    com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+        new ObjectMapper().readTree(r.toJson());
+    tree.remove("format");
+    assertEquals(r, AccuracyReport.fromJson(tree.toString())); // the previous, versionless form
+    tree.put("format", "quantkit.accuracy-report/99");
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> AccuracyReport.fromJson(tree.toString()));
+    assertTrue(e.getMessage().contains("quantkit.accuracy-report/99") && e.getMessage().contains(AccuracyReport.FORMAT),
+        e.getMessage());
+  }
+
+  @Test
+  void saveIsAtomicAndLoadNamesTheFile(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("reports/int8.json");
-    report().writeJson(file);
-    report().writeJson(file);  // overwrite in place
+    report().save(file);
+    report().save(file);  // overwrite in place
     try (Stream<Path> s = Files.list(file.getParent())) {
       assertEquals(List.of(file), s.toList());
     }
-    assertEquals(report(), AccuracyReport.readJson(file));
+    assertEquals(report(), AccuracyReport.load(file));
     Files.writeString(file, "{\"samples\": 3}");
-    QuantkitException e = assertThrows(QuantkitException.class, () -> AccuracyReport.readJson(file));
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> AccuracyReport.load(file));
     assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    Path missing = dir.resolve("nothing.json");
+    e = assertThrows(ModelFormatException.class, () -> AccuracyReport.load(missing));
+    assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"), e.getMessage());
+    // a folder in the way of the target: the write fails naming the file, nothing is left behind
+    Path blocked = Files.createDirectories(dir.resolve("blocked/report.json"));
+    Files.writeString(blocked.resolve("keep"), "x");
+    QuantkitException w = assertThrows(QuantkitException.class, () -> report().save(blocked));
+    assertTrue(w.getMessage().contains(blocked.toString()), w.getMessage());
+    try (Stream<Path> s = Files.list(blocked.getParent())) {
+      assertEquals(List.of(blocked), s.toList());
+    }
   }
 
   @Test

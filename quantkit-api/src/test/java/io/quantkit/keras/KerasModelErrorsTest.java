@@ -12,6 +12,7 @@ import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.quantkit.ModelFormatException;
 import io.quantkit.UnsupportedOpException;
+import io.quantkit.UnsupportedOpsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -223,6 +224,21 @@ class KerasModelErrorsTest {
     UnsupportedOpException e = unsupported("sigmoid", oneConv(CONV.replace("'linear'", "'sigmoid'")));
     assertEquals("conv", e.nodeName());
     assertMentions(e, "sigmoid");
+  }
+
+  @Test
+  void everyUnsupportedLayerIsReportedAtOnceWithCounts() {
+    UnsupportedOpException e = unsupported("many", functional("m", List.of("x"), List.of("g2"),
+        input("x", "[null, 10, 8]"),
+        layer("LSTM", "lstm_1", "'units': 8", "x"),
+        layer("GRU", "g1", "'units': 8", "lstm_1"),
+        layer("LSTM", "lstm_2", "'units': 8", "g1"),
+        layer("Dense", "d", "'units': 8, 'activation': 'tanh'", "lstm_2"),
+        layer("GRU", "g2", "'units': 8", "d")));
+    UnsupportedOpsException all = (UnsupportedOpsException) e;
+    assertEquals(java.util.Map.of("LSTM", 2, "GRU", 2, "Dense", 1), all.countsByOpType());
+    assertEquals(List.of("lstm_1", "g1", "lstm_2", "d", "g2"), all.nodes().stream().map(n -> n.nodeName()).toList());
+    assertMentions(e, "5 unsupported nodes of 3 op types", "LSTM x2 ('lstm_1', 'lstm_2')", "GRU x2", "activation 'tanh'");
   }
 
   @Test

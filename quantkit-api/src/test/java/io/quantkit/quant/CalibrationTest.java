@@ -35,7 +35,9 @@ class CalibrationTest {
     assertTrue(progress.stream().allMatch(p -> p[1] == 40));
     assertEquals(40, plan.calibration().samples());
     assertEquals("random-train", plan.calibration().dataset());
-    assertEquals(CalibrationMethod.MINMAX, plan.calibration().method());
+    assertEquals(java.util.Optional.of(CalibrationMethod.MINMAX), plan.calibration().method());
+    assertEquals("minmax", plan.calibration().estimator());
+    assertTrue(plan.calibration().parameters().isEmpty());
     // independent: run the original (unfolded) graph with the observed tensors as outputs
     List<String> observed = List.of("relu1_out", "bn2_out", "relu2_out", "gap_out");
     Map<String, Tensor> all = ReferenceBackend.execute(NET, Map.of("input", CALIB.batch(0, 40).images()), observed);

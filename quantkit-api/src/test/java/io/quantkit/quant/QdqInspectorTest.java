@@ -1,15 +1,20 @@
 package io.quantkit.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quantkit.ModelFormatException;
 import io.quantkit.ir.Graph;
 import io.quantkit.quant.InspectionReport.AddScales;
 import io.quantkit.quant.InspectionReport.TensorQuantization;
 import io.quantkit.tensor.Tensor;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class QdqInspectorTest {
   @Test
@@ -59,6 +64,26 @@ class QdqInspectorTest {
     assertEquals(6, json.get("quantizeLinear").asInt());
     assertEquals(add.ratio(), json.get("adds").get(0).get("ratio").asDouble(), 1e-9);
     assertEquals(4 * elements, json.get("weights").get("fp32Bytes").asLong());
+    assertEquals(InspectionReport.FORMAT, json.get("format").asText());
+  }
+
+  @Test
+  void savesAndLoadsTheJsonForm(@TempDir Path dir) throws Exception {
+    Graph g = QdqTest.convReluAddGemm(false);
+    InspectionReport r = QdqInspector.inspect(Qdq.quantize(g, QdqTest.handPlan(g, QuantOptions.defaults())).graph());
+    Path file = dir.resolve("inspect.json");
+    r.save(file);
+    assertEquals(r, InspectionReport.load(file));
+    // the form written before the format tag still loads
+    ObjectNode tree = (ObjectNode) new ObjectMapper().readTree(r.toJson());
+    tree.remove("format");
+    assertEquals(r, InspectionReport.fromJson(tree.toString()));
+    tree.put("format", "quantkit.inspection/7");
+    assertThrows(ModelFormatException.class, () -> InspectionReport.fromJson(tree.toString()));
+    // arrays are copies: changing one handed out changes nothing
+    float[] scales = r.tensors().get(0).scales();
+    scales[0] = -1;
+    assertTrue(r.tensors().get(0).scales()[0] > 0);
   }
 
   @Test

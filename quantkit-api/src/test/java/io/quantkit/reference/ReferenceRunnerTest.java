@@ -96,25 +96,6 @@ class ReferenceRunnerTest {
     }
   }
 
-  /** An op the IR does not define, as a future importer might produce. */
-  private record Mystery() implements Op {
-    public String type() {
-      return "Mystery";
-    }
-  }
-
-  @Test
-  void unknownOpIsUnsupported() {
-    Graph g = Graph.builder("g")
-        .input(new ValueInfo("x", DataType.FLOAT32, Shape.of(1)))
-        .node(Node.of("m1", new Mystery(), List.of("x"), List.of("y")))
-        .output("y")
-        .build();
-    UnsupportedOpException e = assertThrows(UnsupportedOpException.class, () -> new ReferenceBackend().compile(g));
-    assertEquals("m1", e.nodeName());
-    assertEquals("Mystery", e.opType());
-  }
-
   @Test
   void integerArithmeticIsUnsupported() {
     Graph g = Graph.builder("g")
@@ -124,6 +105,8 @@ class ReferenceRunnerTest {
         .build();
     UnsupportedOpException e = assertThrows(UnsupportedOpException.class, () -> new ReferenceBackend().compile(g));
     assertEquals("add", e.nodeName());
+    assertEquals(1, new ReferenceBackend().check(g).size(), "check() reports the node compile() refuses");
+    assertEquals("add", new ReferenceBackend().check(g).get(0).nodeName());
   }
 
   @Test

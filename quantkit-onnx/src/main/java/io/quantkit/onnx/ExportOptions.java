@@ -31,7 +31,10 @@ public final class ExportOptions {
     return new Builder();
   }
 
-  /** Version of the default ("ai.onnx") operator set; 13 unless changed. */
+  /**
+   * Version of the default ("ai.onnx") operator set; 13 unless changed. A graph with an op that
+   * newer opsets introduced (HardSwish: 14) is written at that op's opset instead, never lower.
+   */
   public int opset() {
     return opset;
   }
@@ -41,6 +44,11 @@ public final class ExportOptions {
    * file (opset 13/14: 7, 15-18: 8, 19-20: 9, 21: 10).
    */
   public int irVersion() {
+    return irVersionFor(opset);
+  }
+
+  /** The oldest IR version that can carry {@code opset}. */
+  public static int irVersionFor(int opset) {
     if (opset <= 14) {
       return 7;
     } else if (opset <= 18) {

@@ -1,20 +1,21 @@
 package io.quantkit.onnx;
 
-import com.google.common.collect.ImmutableSet;
-import com.google.common.primitives.ImmutableIntArray;
 import io.quantkit.GraphException;
 import io.quantkit.ModelFormatException;
 import io.quantkit.UnsupportedOpException;
+import io.quantkit.UnsupportedOpsException;
+import io.quantkit.backend.UnsupportedNode;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
-import io.quantkit.ir.Padding;
 import io.quantkit.ir.ShapeInference;
 import io.quantkit.ir.ValueInfo;
+import io.quantkit.onnx.proto.Onnx.FunctionProto;
 import io.quantkit.onnx.proto.Onnx.GraphProto;
 import io.quantkit.onnx.proto.Onnx.ModelProto;
 import io.quantkit.onnx.proto.Onnx.NodeProto;
 import io.quantkit.onnx.proto.Onnx.OperatorSetIdProto;
+import io.quantkit.onnx.proto.Onnx.SparseTensorProto;
 import io.quantkit.onnx.proto.Onnx.StringStringEntryProto;
 import io.quantkit.onnx.proto.Onnx.TensorProto;
 import io.quantkit.onnx.proto.Onnx.TensorShapeProto;
@@ -23,6 +24,7 @@ import io.quantkit.onnx.proto.Onnx.ValueInfoProto;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,25 +36,36 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * ONNX ModelProto to IR graph. Reads the operator forms of opsets 1 to 21 for the ops the IR has,
- * folds Constant nodes into initializers and wires Identity/Dropout through.
+ * ONNX ModelProto to IR graph: the graph-level work (initializers, inputs, outputs, names,
+ * metadata, the model fields the IR does not model) and the per-node loop; each node's operator
+ * is converted by its entry in {@link OnnxOps#IMPORTERS}. Every unsupported node is collected and
+ * reported at once in an {@link UnsupportedOpsException}.
+ *
+ * <p>What happens to each part of a ModelProto: the graph, initializers (dense and sparse, the
+ * latter densified), inputs, outputs and nodes become the IR graph; value_info is checked against
+ * the inferred types and shapes; metadata_props, doc strings, domain, model_version, producer and
+ * the opset imports are carried in {@link Graph#metadata()}; training_info, functions and
+ * quantization_annotation are refused with an error naming the field; fields the schema does not
+ * know are refused by {@link OnnxFields}. Per-node, per-value and per-tensor doc strings and
+ * metadata_props are documentation without a place in the IR and are not carried.
  */
 final class OnnxImporter {
-  private static final Set<String> POOL_ATTRS = ImmutableSet.of("auto_pad", "kernel_shape", "pads", "strides");
-
   private final ModelProto model;
   private final String where;
   private final Path modelDir;
   private int opset;
 
   private final Map<String, Tensor> constants = new LinkedHashMap<>();
-  private final Map<String, TypeShape> known = new HashMap<>();
+  private final Map<String, ValueInfo> known = new HashMap<>();
   private final Map<String, String> alias = new HashMap<>();
   private final List<Node> nodes = new ArrayList<>();
   private final Set<String> taken = new HashSet<>();
   private final Set<String> consumed = new HashSet<>();
   private final Set<String> graphOutputs = new HashSet<>();
   private final Set<String> nodeNames = new HashSet<>();
+  private final List<UnsupportedNode> unsupported = new ArrayList<>();
+  /** Outputs of unsupported nodes (and of nodes after them): nothing is known about them. */
+  private final Set<String> unknownOutputs = new HashSet<>();
 
   private OnnxImporter(ModelProto model, String where, Path modelDir) {
     this.model = model;
@@ -68,6 +81,7 @@ final class OnnxImporter {
     if (!model.hasGraph()) {
       throw new ModelFormatException(where + " is not an ONNX model: it has no graph");
     }
+    rejectUnmodelledFields();
     opset = defaultOpset();
     GraphProto g = model.getGraph();
     collectNames(g);
@@ -76,9 +90,17 @@ final class OnnxImporter {
       if (init.getName().isEmpty()) {
         throw new ModelFormatException(where + ": an initializer has no name");
       }
-      Tensor t = TensorCodec.decode(init, where, modelDir);
-      constants.put(init.getName(), t);
-      known.put(init.getName(), new TypeShape(t.type(), t.shape()));
+      defineInitializer(init.getName(), TensorCodec.decode(init, where, modelDir));
+    }
+    for (SparseTensorProto sparse : g.getSparseInitializerList()) {
+      String name = sparse.getValues().getName();
+      if (name.isEmpty()) {
+        throw new ModelFormatException(where + ": a sparse_initializer has no name (its values tensor names it)");
+      }
+      if (constants.containsKey(name)) {
+        throw new ModelFormatException(where + ": initializer '" + name + "' is given both dense and sparse");
+      }
+      defineInitializer(name, densify(sparse, name));
     }
     Graph.Builder b = Graph.builder(g.getName().isEmpty() ? baseName() : g.getName());
     for (ValueInfoProto in : g.getInputList()) {
@@ -87,13 +109,14 @@ final class OnnxImporter {
         continue;
       }
       ValueInfo vi = inputInfo(in);
-      known.put(vi.name(), new TypeShape(vi.type(), vi.shape()));
+      known.put(vi.name(), vi);
       b.input(vi);
     }
 
     for (int i = 0; i < g.getNodeCount(); i++) {
       node(g.getNode(i), i);
     }
+    UnsupportedOpsException.throwIfAny(where, unsupported);
 
     List<String> outputs = outputs(g);
     for (Node n : nodes) {
@@ -101,23 +124,156 @@ final class OnnxImporter {
     }
     outputs.forEach(b::output);
     constants.forEach(b::initializer);
-    for (StringStringEntryProto e : model.getMetadataPropsList()) {
-      b.metadata(e.getKey(), e.getValue());
-    }
-    b.metadata("source", where);
-    b.metadata("format", "onnx");
-    b.metadata("onnx.opset", String.valueOf(opset));
-    if (!model.getProducerName().isEmpty()) {
-      b.metadata("onnx.producer", (model.getProducerName() + " " + model.getProducerVersion()).trim());
-    }
+    carryMetadata(b, g);
     try {
       Graph graph = b.build();
       // The project's shape inference is what backends rely on; a graph it rejects (element
       // types, ranks, channel counts) is refused here, with the file named, not at run time.
-      ShapeInference.infer(graph);
+      Map<String, ValueInfo> inferred = ShapeInference.infer(graph);
+      checkValueInfo(g, inferred);
       return graph;
     } catch (GraphException e) {
       throw new ModelFormatException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void defineInitializer(String name, Tensor t) {
+    constants.put(name, t);
+    known.put(name, new ValueInfo(name, t.type(), t.shape()));
+  }
+
+  /**
+   * Model parts that would change what the model computes, or claim something the IR cannot
+   * keep, are refused by name rather than dropped.
+   */
+  private void rejectUnmodelledFields() {
+    if (model.getFunctionsCount() > 0) {
+      List<String> names = new ArrayList<>();
+      for (FunctionProto f : model.getFunctionsList()) {
+        names.add((f.getDomain().isEmpty() ? "" : f.getDomain() + ".") + f.getName());
+      }
+      throw new ModelFormatException(where + ": ModelProto.functions defines model-local functions " + names
+          + ", which quantkit does not inline; inline them first (onnx.inliner.inline_local_functions)");
+    }
+    if (model.getTrainingInfoCount() > 0) {
+      throw new ModelFormatException(where + ": ModelProto.training_info holds " + model.getTrainingInfoCount()
+          + " training graph(s); quantkit imports inference graphs only, remove training_info first");
+    }
+    GraphProto g = model.getGraph();
+    if (g.getQuantizationAnnotationCount() > 0) {
+      List<String> tensors = new ArrayList<>();
+      g.getQuantizationAnnotationList().forEach(a -> tensors.add(a.getTensorName()));
+      throw new ModelFormatException(where + ": GraphProto.quantization_annotation annotates tensors " + tensors
+          + "; quantkit reads quantization only from QuantizeLinear/DequantizeLinear nodes (convert the model to QDQ)");
+    }
+    OnnxFields.rejectUnknown(model, "ModelProto", where);
+  }
+
+  /** A sparse initializer as the dense tensor it stands for (zeros elsewhere). */
+  private Tensor densify(SparseTensorProto sparse, String name) {
+    Tensor values = TensorCodec.decode(sparse.getValues(), where, modelDir);
+    Tensor indices = TensorCodec.decode(sparse.getIndices().toBuilder().setName(name + " (indices)").build(), where, modelDir);
+    long[] dims = sparse.getDimsList().stream().mapToLong(Long::longValue).toArray();
+    Shape shape;
+    try {
+      shape = Shape.of(dims);
+    } catch (IllegalArgumentException e) {
+      throw new ModelFormatException(where + ": sparse_initializer '" + name + "' has invalid dims " + sparse.getDimsList(), e);
+    }
+    int nnz = values.size();
+    int rank = shape.rank();
+    boolean linear = indices.shape().rank() == 1;
+    if (indices.type() != DataType.INT64 || !(linear ? indices.size() == nnz
+        : indices.shape().rank() == 2 && indices.shape().dim(0) == nnz && indices.shape().dim(1) == rank)) {
+      throw new ModelFormatException(where + ": sparse_initializer '" + name + "' has indices " + indices.type() + " "
+          + indices.shape() + " for " + nnz + " values of a rank-" + rank + " tensor; ONNX wants INT64 [NNZ] or [NNZ, rank]");
+    }
+    int width = values.type().byteSize();
+    byte[] dense = new byte[shape.size() * width];
+    byte[] v = values.toLittleEndianBytes();
+    long[] idx = indices.toLongArray();
+    for (int i = 0; i < nnz; i++) {
+      long flat = 0;
+      if (linear) {
+        flat = idx[i];
+      } else {
+        for (int d = 0; d < rank; d++) {
+          long c = idx[i * rank + d];
+          if (c < 0 || c >= shape.dim(d)) {
+            flat = -1;
+            break;
+          }
+          flat = flat * shape.dim(d) + c;
+        }
+      }
+      if (flat < 0 || flat >= shape.size()) {
+        throw new ModelFormatException(where + ": sparse_initializer '" + name + "' has value " + i
+            + " outside its shape " + shape);
+      }
+      System.arraycopy(v, i * width, dense, (int) flat * width, width);
+    }
+    return Tensor.fromLittleEndian(values.type(), shape, ByteBuffer.wrap(dense));
+  }
+
+  /** Model and graph facts the IR keeps as metadata; Graph metadata keys are the ONNX field names. */
+  private void carryMetadata(Graph.Builder b, GraphProto g) {
+    for (StringStringEntryProto e : model.getMetadataPropsList()) {
+      b.metadata(e.getKey(), e.getValue());
+    }
+    for (StringStringEntryProto e : g.getMetadataPropsList()) {
+      b.metadata("onnx.graph." + e.getKey(), e.getValue());
+    }
+    b.metadata("source", where);
+    b.metadata("format", "onnx");
+    b.metadata("onnx.opset", String.valueOf(opset));
+    for (OperatorSetIdProto o : model.getOpsetImportList()) {
+      if (!o.getDomain().isEmpty() && !o.getDomain().equals("ai.onnx")) {
+        b.metadata("onnx.opset." + o.getDomain(), String.valueOf(o.getVersion()));
+      }
+    }
+    if (!model.getProducerName().isEmpty()) {
+      b.metadata("onnx.producer", (model.getProducerName() + " " + model.getProducerVersion()).trim());
+    }
+    if (!model.getDomain().isEmpty()) {
+      b.metadata("onnx.domain", model.getDomain());
+    }
+    if (model.hasModelVersion()) {
+      b.metadata("onnx.model_version", String.valueOf(model.getModelVersion()));
+    }
+    if (!model.getDocString().isEmpty()) {
+      b.metadata("onnx.doc_string", model.getDocString());
+    }
+    if (!g.getDocString().isEmpty()) {
+      b.metadata("onnx.graph.doc_string", g.getDocString());
+    }
+  }
+
+  /**
+   * value_info declares types and shapes of intermediate tensors; quantkit infers its own, and a
+   * declaration that contradicts them means the file and quantkit disagree about the model.
+   */
+  private void checkValueInfo(GraphProto g, Map<String, ValueInfo> inferred) {
+    for (ValueInfoProto v : g.getValueInfoList()) {
+      ValueInfo ours = inferred.get(resolve(v.getName()));
+      if (ours == null || !v.hasType() || !v.getType().hasTensorType()) {
+        continue;
+      }
+      TypeProto.Tensor t = v.getType().getTensorType();
+      boolean typeOk = !t.hasElemType() || t.getElemType() == 0 || OnnxTypes.fromOnnx(t.getElemType()).orElse(null) == ours.type();
+      boolean shapeOk = true;
+      if (t.hasShape()) {
+        Shape declared = shape(t.getShape(), v.getName());
+        shapeOk = declared.rank() == ours.shape().rank();
+        for (int i = 0; shapeOk && i < declared.rank(); i++) {
+          shapeOk = declared.dim(i) == Shape.UNKNOWN || ours.shape().dim(i) == Shape.UNKNOWN
+              || declared.dim(i) == ours.shape().dim(i);
+        }
+      }
+      if (!typeOk || !shapeOk) {
+        throw new ModelFormatException(where + ": value_info declares '" + v.getName() + "' as "
+            + OnnxTypes.describe(t.getElemType()) + (t.hasShape() ? " " + shape(t.getShape(), v.getName()) : "")
+            + ", but its node computes " + ours.type() + " " + ours.shape());
+      }
     }
   }
 
@@ -216,19 +372,26 @@ final class OnnxImporter {
     return n;
   }
 
-  /** Per-node context: the ONNX node, its IR name, and its inputs with aliases resolved. */
-  private final class Ctx {
+  /**
+   * Per-node context handed to {@link OnnxOps}' converters: the ONNX node, its IR name, its inputs
+   * with aliases resolved, its attributes, and the importer operations a converter may use.
+   */
+  final class Ctx {
     final NodeProto proto;
     final String name;
     final String op;
     final Attrs attrs;
     final List<String> inputs = new ArrayList<>();
+    final int opset;
+    final String where;
 
     Ctx(NodeProto proto, String name) {
       this.proto = proto;
       this.name = name;
       this.op = proto.getOpType();
-      this.attrs = new Attrs(proto, name, where);
+      this.attrs = new Attrs(proto, name, OnnxImporter.this.where);
+      this.opset = OnnxImporter.this.opset;
+      this.where = OnnxImporter.this.where;
       for (String in : proto.getInputList()) {
         inputs.add(in.isEmpty() ? "" : resolve(in));
       }
@@ -243,7 +406,7 @@ final class OnnxImporter {
     }
 
     UnsupportedOpException unsupported(String detail) {
-      return new UnsupportedOpException(name, op, detail + " (opset " + opset + ", " + where + ")");
+      return new UnsupportedOpException(name, op, detail + " (opset " + opset + ")");
     }
 
     ModelFormatException malformed(String detail) {
@@ -278,13 +441,14 @@ final class OnnxImporter {
       }
     }
 
-    DataType typeOf(int i) {
-      TypeShape ts = known.get(in(i));
-      return ts == null ? null : ts.type();
+    /** What is known of input {@code i}: null when it is omitted or not yet defined. */
+    ValueInfo infoOf(int i) {
+      return in(i).isEmpty() ? null : known.get(in(i));
     }
 
-    TypeShape shapeOf(int i) {
-      return known.getOrDefault(in(i), TypeShape.UNKNOWN);
+    DataType typeOf(int i) {
+      ValueInfo vi = infoOf(i);
+      return vi == null ? null : vi.type();
     }
 
     void expectType(int i, DataType... allowed) {
@@ -305,6 +469,52 @@ final class OnnxImporter {
       }
       return t;
     }
+
+    /** The constant (initializer or Constant node output) named {@code tensor}, or null. */
+    Tensor constantOrNull(String tensor) {
+      return constants.get(tensor);
+    }
+
+    /** Adds a constant under a fresh name derived from {@code base}; returns the name. */
+    String addConstant(String base, Tensor value) {
+      String fresh = fresh(base);
+      defineConstant(fresh, value);
+      return fresh;
+    }
+
+    void defineConstant(String tensor, Tensor value) {
+      constants.put(tensor, value);
+      known.put(tensor, new ValueInfo(tensor, value.type(), value.shape()));
+    }
+
+    Tensor decode(TensorProto t) {
+      return TensorCodec.decode(t, where, modelDir);
+    }
+
+    String fresh(String base) {
+      return OnnxImporter.this.fresh(base);
+    }
+
+    /** Adds an IR node producing the ONNX node's first output. */
+    void emit(Op irOp, List<String> irInputs) {
+      requireUnusedExtraOutputs();
+      emit(name, irOp, irInputs, out(0));
+    }
+
+    /** Adds an IR node with its own name and output (helper nodes of one ONNX node). */
+    void emit(String nodeName, Op irOp, List<String> irInputs, String output) {
+      OnnxImporter.this.emit(this, nodeName, irOp, irInputs, output);
+    }
+
+    /** The ONNX node's output is its input (Identity, inference-mode Dropout). */
+    void passThrough() {
+      requireUnusedExtraOutputs();
+      alias.put(out(0), in(0));
+      ValueInfo vi = known.get(in(0));
+      if (vi != null) {
+        known.put(out(0), new ValueInfo(out(0), vi.type(), vi.shape()));
+      }
+    }
   }
 
   private void node(NodeProto p, int index) {
@@ -313,570 +523,40 @@ final class OnnxImporter {
     String name = p.getName().isEmpty() || nodeNames.contains(p.getName()) ? fresh(p.getOpType() + "_" + index) : p.getName();
     nodeNames.add(name);
     Ctx c = new Ctx(p, name);
-    if (!domain.isEmpty() && !domain.equals("ai.onnx")) {
-      throw c.unsupported("operator domain '" + domain + "' is not supported");
-    }
-    switch (p.getOpType()) {
-      case "Conv": conv(c); break;
-      case "BatchNormalization": batchNorm(c); break;
-      case "Relu":
-        c.attrs.allowOnly(Set.of("consumed_inputs"));
-        c.requireInputs(1, 1);
-        c.expectType(0, DataType.FLOAT32);
-        emit(c, new Op.Relu(), List.of(c.in(0)));
-        break;
-      case "Clip": clip(c); break;
-      case "Add": binary(c, new Op.Add()); break;
-      case "Mul": binary(c, new Op.Mul()); break;
-      case "MaxPool": maxPool(c); break;
-      case "AveragePool": averagePool(c); break;
-      case "GlobalAveragePool":
-        c.attrs.allowOnly(Set.of());
-        c.requireInputs(1, 1);
-        c.expectType(0, DataType.FLOAT32);
-        emit(c, new Op.GlobalAveragePool(), List.of(c.in(0)));
-        break;
-      case "Flatten":
-        c.attrs.allowOnly(Set.of("axis"));
-        c.requireInputs(1, 1);
-        emit(c, new Op.Flatten(c.attrs.getIntExact("axis", 1)), List.of(c.in(0)));
-        break;
-      case "Reshape": reshape(c); break;
-      case "Gemm": gemm(c); break;
-      case "MatMul":
-        c.attrs.allowOnly(Set.of());
-        c.requireInputs(2, 2);
-        c.expectType(0, DataType.FLOAT32);
-        c.expectType(1, DataType.FLOAT32);
-        emit(c, new Op.MatMul(), List.of(c.in(0), c.in(1)));
-        break;
-      case "Softmax": softmax(c); break;
-      case "Concat": concat(c); break;
-      case "Transpose": transpose(c); break;
-      case "QuantizeLinear": quantize(c); break;
-      case "DequantizeLinear": dequantize(c); break;
-      case "Constant": constantNode(c); break;
-      case "Identity":
-        c.attrs.allowOnly(Set.of());
-        c.requireInputs(1, 1);
-        passThrough(c);
-        break;
-      case "Dropout": dropout(c); break;
-      default:
+    OnnxOps.Importer importer = domain.isEmpty() || domain.equals("ai.onnx") ? OnnxOps.IMPORTERS.get(p.getOpType()) : null;
+    try {
+      if (!domain.isEmpty() && !domain.equals("ai.onnx")) {
+        throw c.unsupported("operator domain '" + domain + "' is not supported");
+      }
+      if (importer == null) {
         throw c.unsupported("not in quantkit's IR");
+      }
+      // A node reading an unsupported node's output cannot be checked; it is skipped, not judged.
+      if (c.inputs.stream().anyMatch(unknownOutputs::contains)) {
+        unknownOutputs.addAll(p.getOutputList());
+        return;
+      }
+      importer.convert(c);
+    } catch (UnsupportedOpException e) {
+      unsupported.add(UnsupportedNode.of(e));
+      unknownOutputs.addAll(p.getOutputList());
     }
   }
 
-
-  /** Adds an IR node producing the ONNX node's first output and records its type and shape. */
-  private void emit(Ctx c, Op op, List<String> inputs) {
-    c.requireUnusedExtraOutputs();
-    emit(c.name, op, inputs, c.out(0));
-  }
-
-  private void emit(String nodeName, Op op, List<String> inputs, String output) {
+  private void emit(Ctx c, String nodeName, Op op, List<String> inputs, String output) {
+    for (String in : inputs) {
+      if (!in.isEmpty() && !known.containsKey(in)) {
+        throw c.malformed("input '" + in + "' is not defined by a graph input, an initializer or an earlier node");
+      }
+    }
     nodeNames.add(nodeName);
     Node n = Node.of(nodeName, op, inputs, List.of(output));
-    List<TypeShape> outs;
     try {
-      outs = ShapeRules.outputs(n, name -> known.getOrDefault(name, TypeShape.UNKNOWN), constants::get);
+      known.put(output, ShapeInference.inferNode(n, known::get));
     } catch (GraphException e) {
       throw new ModelFormatException(where + ": " + e.getMessage(), e);
     }
-    known.put(output, outs.get(0));
     nodes.add(n);
-  }
-
-  private void passThrough(Ctx c) {
-    c.requireUnusedExtraOutputs();
-    alias.put(c.out(0), c.in(0));
-    TypeShape ts = known.get(c.in(0));
-    if (ts != null) {
-      known.put(c.out(0), ts);
-    }
-  }
-
-  // ---- ops ----
-
-  private void conv(Ctx c) {
-    c.attrs.allowOnly(Set.of("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"));
-    c.requireInputs(2, 3);
-    c.expectType(0, DataType.FLOAT32);
-    c.expectType(1, DataType.FLOAT32);
-    c.expectType(2, DataType.FLOAT32);
-    int[] kernel = c.attrs.getInts("kernel_shape");
-    if (kernel == null) {
-      TypeShape w = c.shapeOf(1);
-      if (!w.hasRank() || w.rank() < 3) {
-        throw c.unsupported("no kernel_shape attribute and the weight's shape is unknown");
-      }
-      kernel = Arrays.copyOfRange(w.shape().toArray(), 2, w.rank());
-      for (int k : kernel) {
-        if (k == Shape.UNKNOWN) {
-          throw c.unsupported("no kernel_shape attribute and the weight's shape " + w.shape() + " is not fully known");
-        }
-      }
-    }
-    int spatial = kernel.length;
-    Padding padding = padding(c, spatial);
-    int groups = c.attrs.getIntExact("group", 1);
-    if (groups < 1) {
-      throw c.malformed("group " + groups + " must be >= 1");
-    }
-    Op.Conv op = new Op.Conv(ImmutableIntArray.copyOf(kernel), spatialInts(c, "strides", spatial),
-        spatialInts(c, "dilations", spatial), groups, padding);
-    List<String> in = new ArrayList<>(List.of(c.in(0), c.in(1)));
-    if (!c.in(2).isEmpty()) {
-      in.add(c.in(2));
-    }
-    emit(c, op, in);
-  }
-
-  private ImmutableIntArray spatialInts(Ctx c, String attr, int spatial) {
-    int[] v = c.attrs.getInts(attr);
-    if (v == null) {
-      return ShapeRules.ones(spatial);
-    }
-    if (v.length != spatial) {
-      throw c.malformed(attr + " " + Arrays.toString(v) + " does not have " + spatial + " values (kernel rank)");
-    }
-    for (int x : v) {
-      if (x < 1) {
-        throw c.malformed(attr + " " + Arrays.toString(v) + " must be positive");
-      }
-    }
-    return ImmutableIntArray.copyOf(v);
-  }
-
-  private Padding padding(Ctx c, int spatial) {
-    String autoPad = c.attrs.getString("auto_pad", "NOTSET");
-    switch (autoPad) {
-      case "NOTSET":
-      case "":
-        long[] pads = c.attrs.getLongs("pads");
-        if (pads == null) {
-          return Padding.Explicit.zeros(spatial);
-        }
-        if (pads.length != 2 * spatial) {
-          throw c.malformed("pads " + Arrays.toString(pads) + " does not have " + 2 * spatial + " values");
-        }
-        for (long p : pads) {
-          if (p < 0 || p > Integer.MAX_VALUE) {
-            throw c.malformed("pads " + Arrays.toString(pads) + " must be non-negative");
-          }
-        }
-        return Padding.Explicit.fromOnnx(pads);
-      case "SAME_UPPER":
-        return new Padding.Same(true);
-      case "SAME_LOWER":
-        return new Padding.Same(false);
-      case "VALID":
-        return Padding.valid();
-      default:
-        throw c.malformed("invalid auto_pad '" + autoPad + "'");
-    }
-  }
-
-  private int[] requiredKernel(Ctx c) {
-    int[] kernel = c.attrs.getInts("kernel_shape");
-    if (kernel == null || kernel.length == 0) {
-      throw c.malformed("kernel_shape is required");
-    }
-    for (int k : kernel) {
-      if (k < 1) {
-        throw c.malformed("kernel_shape " + Arrays.toString(kernel) + " must be positive");
-      }
-    }
-    return kernel;
-  }
-
-  private void batchNorm(Ctx c) {
-    c.attrs.allowOnly(Set.of("epsilon", "momentum", "is_test", "spatial", "consumed_inputs", "training_mode"));
-    c.requireInputs(5, 5);
-    for (int i = 0; i < 5; i++) {
-      c.expectType(i, DataType.FLOAT32);
-    }
-    if (c.attrs.getInt("spatial", 1) != 1) {
-      throw c.unsupported("spatial=0 (per-activation statistics)");
-    }
-    if (c.attrs.getInt("training_mode", 0) != 0) {
-      throw c.unsupported("training_mode=1");
-    }
-    emit(c, new Op.BatchNorm(c.attrs.getFloat("epsilon", 1e-5f)), c.inputs.subList(0, 5));
-  }
-
-  private void clip(Ctx c) {
-    float min;
-    float max;
-    if (opset < 11) {
-      c.attrs.allowOnly(Set.of("min", "max", "consumed_inputs"));
-      c.requireInputs(1, 1);
-      // Opset 6's defaults are the float range's ends, not infinities.
-      min = c.attrs.getFloat("min", -Float.MAX_VALUE);
-      max = c.attrs.getFloat("max", Float.MAX_VALUE);
-    } else {
-      c.attrs.allowOnly(Set.of());
-      c.requireInputs(1, 3);
-      min = c.in(1).isEmpty() ? Float.NEGATIVE_INFINITY : scalar(c, 1, "Clip min");
-      max = c.in(2).isEmpty() ? Float.POSITIVE_INFINITY : scalar(c, 2, "Clip max");
-    }
-    c.expectType(0, DataType.FLOAT32);
-    emit(c, new Op.Clip(min, max), List.of(c.in(0)));
-  }
-
-  private float scalar(Ctx c, int i, String what) {
-    Tensor t = c.constant(i, what);
-    if (t.size() != 1) {
-      throw c.malformed(what + " '" + c.in(i) + "' has shape " + t.shape() + ", expected a scalar");
-    }
-    if (t.type() != DataType.FLOAT32) {
-      throw c.malformed(what + " '" + c.in(i) + "' is " + t.type() + ", expected FLOAT32");
-    }
-    return t.getFloat(0);
-  }
-
-  private void binary(Ctx c, Op op) {
-    Set<String> allowed = opset < 7 ? Set.of("broadcast", "axis", "consumed_inputs") : Set.of();
-    c.attrs.allowOnly(allowed);
-    c.requireInputs(2, 2);
-    DataType a = c.typeOf(0);
-    DataType b = c.typeOf(1);
-    c.expectType(0, DataType.FLOAT32, DataType.INT32, DataType.INT64);
-    c.expectType(1, DataType.FLOAT32, DataType.INT32, DataType.INT64);
-    if (a != null && b != null && a != b) {
-      throw new ModelFormatException(where + ": node '" + c.name + "' (" + c.op + ") adds/multiplies " + a + " '" + c.in(0) + "' and "
-          + b + " '" + c.in(1) + "'; both inputs must have the same type");
-    }
-    String right = c.in(1);
-    if (opset < 7 && c.attrs.getInt("broadcast", 0) == 1 && c.attrs.has("axis")) {
-      right = legacyBroadcast(c);
-    }
-    emit(c, op, List.of(c.in(0), right));
-  }
-
-  /**
-   * Opset 1-6 broadcasting aligns B with A starting at {@code axis} instead of at the end:
-   * append size-1 axes to B so numpy broadcasting means the same.
-   */
-  private String legacyBroadcast(Ctx c) {
-    TypeShape a = c.shapeOf(0);
-    TypeShape b = c.shapeOf(1);
-    if (!a.hasRank() || !b.hasRank()) {
-      throw c.unsupported("legacy broadcast with axis needs the ranks of both inputs");
-    }
-    int axis = c.attrs.getIntExact("axis", 0);
-    axis = axis < 0 ? axis + a.rank() : axis;
-    int trailing = a.rank() - axis - b.rank();
-    if (axis < 0 || trailing < 0) {
-      throw c.malformed("broadcast axis " + c.attrs.getInt("axis", 0) + " does not fit shapes " + a.shape() + " and " + b.shape());
-    }
-    if (trailing == 0) {
-      return c.in(1);
-    }
-    int[] target = new int[b.rank() + trailing];
-    Arrays.fill(target, 1);
-    Tensor constant = constants.get(c.in(1));
-    if (constant != null) {
-      System.arraycopy(constant.shape().toArray(), 0, target, 0, b.rank());
-      String name = fresh(c.in(1) + "_aligned");
-      Tensor reshaped = constant.reshape(Shape.of(target));
-      constants.put(name, reshaped);
-      known.put(name, new TypeShape(reshaped.type(), reshaped.shape()));
-      return name;
-    }
-    // 0 copies B's own dimension, so unknown sizes are fine.
-    Arrays.fill(target, 0, b.rank(), 0);
-    String name = fresh(c.in(1) + "_aligned");
-    emit(fresh(c.name + "_align"), new Op.Reshape(ImmutableIntArray.copyOf(target)), List.of(c.in(1)), name);
-    return name;
-  }
-
-  private void maxPool(Ctx c) {
-    c.attrs.allowOnly(ImmutableSet.<String>builder().addAll(POOL_ATTRS).add("ceil_mode", "dilations", "storage_order").build());
-    c.requireInputs(1, 1);
-    c.expectType(0, DataType.FLOAT32, DataType.INT8, DataType.UINT8);
-    int[] kernel = requiredKernel(c);
-    int spatial = kernel.length;
-    Op.MaxPool op = new Op.MaxPool(ImmutableIntArray.copyOf(kernel), spatialInts(c, "strides", spatial),
-        spatialInts(c, "dilations", spatial), padding(c, spatial), c.attrs.getInt("ceil_mode", 0) != 0);
-    emit(c, op, List.of(c.in(0)));
-  }
-
-  private void averagePool(Ctx c) {
-    c.attrs.allowOnly(ImmutableSet.<String>builder().addAll(POOL_ATTRS).add("ceil_mode", "count_include_pad", "dilations").build());
-    c.requireInputs(1, 1);
-    c.expectType(0, DataType.FLOAT32);
-    int[] kernel = requiredKernel(c);
-    int spatial = kernel.length;
-    ImmutableIntArray dilations = spatialInts(c, "dilations", spatial);
-    if (!dilations.equals(ShapeRules.ones(spatial))) {
-      throw c.unsupported("dilated average pooling " + dilations);
-    }
-    Op.AveragePool op = new Op.AveragePool(ImmutableIntArray.copyOf(kernel), spatialInts(c, "strides", spatial), padding(c, spatial),
-        c.attrs.getInt("count_include_pad", 0) != 0, c.attrs.getInt("ceil_mode", 0) != 0);
-    emit(c, op, List.of(c.in(0)));
-  }
-
-  private void reshape(Ctx c) {
-    long[] target;
-    if (opset < 5) {
-      c.attrs.allowOnly(Set.of("shape", "consumed_inputs"));
-      c.requireInputs(1, 1);
-      target = c.attrs.getLongs("shape");
-      if (target == null) {
-        throw c.malformed("shape attribute is required");
-      }
-    } else {
-      c.attrs.allowOnly(Set.of("allowzero"));
-      c.requireInputs(2, 2);
-      Tensor t = c.constant(1, "the target shape");
-      if (t.type() != DataType.INT64 || t.shape().rank() != 1) {
-        throw c.malformed("target shape '" + c.in(1) + "' is " + t.type() + " " + t.shape() + ", expected a 1-D INT64 tensor");
-      }
-      target = t.toLongArray();
-      if (c.attrs.getInt("allowzero", 0) != 0) {
-        for (long v : target) {
-          if (v == 0) {
-            throw c.unsupported("allowzero=1 with a zero in the target shape");
-          }
-        }
-      }
-    }
-    int[] shape = new int[target.length];
-    for (int i = 0; i < target.length; i++) {
-      if (target[i] < -1 || target[i] > Integer.MAX_VALUE) {
-        throw c.malformed("invalid target shape " + Arrays.toString(target));
-      }
-      shape[i] = (int) target[i];
-    }
-    emit(c, new Op.Reshape(ImmutableIntArray.copyOf(shape)), List.of(c.in(0)));
-  }
-
-  private void gemm(Ctx c) {
-    c.attrs.allowOnly(opset < 7 ? Set.of("alpha", "beta", "transA", "transB", "broadcast") : Set.of("alpha", "beta", "transA", "transB"));
-    c.requireInputs(opset < 11 ? 3 : 2, 3);
-    for (int i = 0; i < 3; i++) {
-      c.expectType(i, DataType.FLOAT32);
-    }
-    Op.Gemm op = new Op.Gemm(c.attrs.getFloat("alpha", 1f), c.attrs.getFloat("beta", 1f),
-        c.attrs.getInt("transA", 0) != 0, c.attrs.getInt("transB", 0) != 0);
-    List<String> in = new ArrayList<>(List.of(c.in(0), c.in(1)));
-    if (!c.in(2).isEmpty()) {
-      in.add(c.in(2));
-    }
-    emit(c, op, in);
-  }
-
-  /**
-   * Before opset 13, Softmax flattened the input to 2-D at {@code axis} and normalized over the
-   * whole second part; opset 13 normalizes along one axis. The two agree when the axis is the
-   * last; otherwise the old meaning is rebuilt as Flatten, Softmax over axis 1, Reshape back.
-   */
-  private void softmax(Ctx c) {
-    c.attrs.allowOnly(Set.of("axis"));
-    c.requireInputs(1, 1);
-    c.expectType(0, DataType.FLOAT32);
-    int axis = c.attrs.getIntExact("axis", opset < 13 ? 1 : -1);
-    if (opset >= 13) {
-      emit(c, new Op.Softmax(axis), List.of(c.in(0)));
-      return;
-    }
-    TypeShape x = c.shapeOf(0);
-    if (!x.hasRank()) {
-      throw c.unsupported("opset " + opset + " Softmax needs the input's rank to be known");
-    }
-    int r = x.rank();
-    int a = axis < 0 ? axis + r : axis;
-    if (a < 0 || a >= r) {
-      throw c.malformed("axis " + axis + " out of range for rank " + r);
-    }
-    if (a == r - 1) {
-      emit(c, new Op.Softmax(a), List.of(c.in(0)));
-      return;
-    }
-    int[] dims = x.shape().toArray();
-    int unknown = 0;
-    for (int i = 0; i < r; i++) {
-      if (dims[i] == Shape.UNKNOWN) {
-        dims[i] = -1;
-        unknown++;
-      }
-    }
-    if (unknown > 1) {
-      throw c.unsupported("opset " + opset + " Softmax over axis " + a + " of " + x.shape() + " needs all but one dimension known");
-    }
-    c.requireUnusedExtraOutputs();
-    String flat = fresh(c.out(0) + "_2d");
-    String soft = fresh(c.out(0) + "_softmax2d");
-    emit(fresh(c.name + "_flatten"), new Op.Flatten(a), List.of(c.in(0)), flat);
-    emit(c.name, new Op.Softmax(1), List.of(flat), soft);
-    emit(fresh(c.name + "_restore"), new Op.Reshape(ImmutableIntArray.copyOf(dims)), List.of(soft), c.out(0));
-  }
-
-  private void concat(Ctx c) {
-    c.attrs.allowOnly(Set.of("axis"));
-    if (c.inputs.isEmpty()) {
-      throw c.malformed("has no inputs");
-    }
-    if (opset >= 4 && !c.attrs.has("axis")) {
-      throw c.malformed("axis is required");
-    }
-    DataType first = c.typeOf(0);
-    for (int i = 0; i < c.inputs.size(); i++) {
-      if (c.in(i).isEmpty()) {
-        throw c.malformed("input " + i + " is empty");
-      }
-      if (first != null) {
-        c.expectType(i, first);
-      }
-    }
-    emit(c, new Op.Concat(c.attrs.getIntExact("axis", 1)), c.inputs);
-  }
-
-  private void transpose(Ctx c) {
-    c.attrs.allowOnly(Set.of("perm"));
-    c.requireInputs(1, 1);
-    int[] perm = c.attrs.getInts("perm");
-    TypeShape x = c.shapeOf(0);
-    if (perm == null) {
-      if (!x.hasRank()) {
-        throw c.unsupported("no perm attribute and the input's rank is unknown");
-      }
-      perm = new int[x.rank()];
-      for (int i = 0; i < perm.length; i++) {
-        perm[i] = perm.length - 1 - i;
-      }
-    }
-    int[] sorted = perm.clone();
-    Arrays.sort(sorted);
-    for (int i = 0; i < sorted.length; i++) {
-      if (sorted[i] != i) {
-        throw c.malformed("perm " + Arrays.toString(perm) + " is not a permutation");
-      }
-    }
-    emit(c, new Op.Transpose(ImmutableIntArray.copyOf(perm)), List.of(c.in(0)));
-  }
-
-  private void quantize(Ctx c) {
-    c.attrs.allowOnly(Set.of("axis", "saturate", "block_size", "output_dtype"));
-    c.requireInputs(2, 3);
-    if (c.attrs.getInt("block_size", 0) != 0) {
-      throw c.unsupported("blocked quantization (block_size " + c.attrs.getInt("block_size", 0) + ")");
-    }
-    c.expectType(0, DataType.FLOAT32);
-    c.expectType(1, DataType.FLOAT32);
-    c.expectType(2, DataType.INT8, DataType.UINT8);
-    int outputDtype = c.attrs.getIntExact("output_dtype", 0);
-    DataType zpType = c.typeOf(2);
-    if (outputDtype != 0) {
-      DataType declared = OnnxTypes.require(outputDtype, c.out(0), where + ": QuantizeLinear '" + c.name + "' output_dtype");
-      if (declared != DataType.INT8 && declared != DataType.UINT8) {
-        throw new UnsupportedDataTypeException(c.out(0), outputDtype,
-            where + ": QuantizeLinear '" + c.name + "' quantizes to " + declared + "; quantkit supports INT8 and UINT8");
-      }
-      if (zpType != null && zpType != declared) {
-        throw c.malformed("output_dtype " + declared + " differs from the zero point's type " + zpType);
-      }
-      zpType = declared;
-    }
-    String zp = c.in(2).isEmpty() ? zeroPoint(c, zpType == null ? DataType.UINT8 : zpType) : c.in(2);
-    emit(c, new Op.QuantizeLinear(c.attrs.getIntExact("axis", 1)), List.of(c.in(0), c.in(1), zp));
-  }
-
-  private void dequantize(Ctx c) {
-    c.attrs.allowOnly(Set.of("axis", "block_size"));
-    c.requireInputs(2, 3);
-    if (c.attrs.getInt("block_size", 0) != 0) {
-      throw c.unsupported("blocked dequantization (block_size " + c.attrs.getInt("block_size", 0) + ")");
-    }
-    c.expectType(0, DataType.INT8, DataType.UINT8, DataType.INT32);
-    c.expectType(1, DataType.FLOAT32);
-    DataType x = c.typeOf(0);
-    if (x != null) {
-      c.expectType(2, x);
-    }
-    String zp = c.in(2);
-    if (zp.isEmpty() && x != null) {
-      zp = zeroPoint(c, x);
-    }
-    List<String> in = zp.isEmpty() ? List.of(c.in(0), c.in(1)) : List.of(c.in(0), c.in(1), zp);
-    emit(c, new Op.DequantizeLinear(c.attrs.getIntExact("axis", 1)), in);
-  }
-
-  /** An explicit zero point (shaped like the scale), which ONNX lets files omit. */
-  private String zeroPoint(Ctx c, DataType type) {
-    TypeShape scale = c.shapeOf(1);
-    if (!scale.hasRank() || !scale.shape().isKnown()) {
-      throw c.unsupported("omitted zero point with a scale of unknown shape");
-    }
-    Shape s = scale.shape();
-    Tensor zero;
-    switch (type) {
-      case INT8:
-      case UINT8: zero = Tensor.wrapBytes(type, s, new byte[s.size()]); break;
-      case INT32: zero = Tensor.wrapInts(s, new int[s.size()]); break;
-      default: throw c.malformed("no zero point of type " + type);
-    }
-    String name = fresh(c.name + "_zero_point");
-    constants.put(name, zero);
-    known.put(name, new TypeShape(type, s));
-    return name;
-  }
-
-  private void constantNode(Ctx c) {
-    c.requireInputs(0, 0);
-    c.requireUnusedExtraOutputs();
-    Set<String> present = c.attrs.names();
-    if (present.size() != 1) {
-      throw c.malformed("needs exactly one value attribute, found " + present);
-    }
-    String attr = present.iterator().next();
-    Tensor value;
-    switch (attr) {
-      case "value":
-        TensorProto t = c.attrs.getTensor("value");
-        value = TensorCodec.decode(t.toBuilder().setName(c.out(0)).build(), where, modelDir);
-        break;
-      case "value_float":
-        value = Tensor.scalar(c.attrs.getFloat("value_float", 0f));
-        break;
-      case "value_floats": {
-        float[] v = c.attrs.getFloats("value_floats");
-        value = Tensor.ofFloats(Shape.of(v.length), v);
-        break;
-      }
-      case "value_int":
-        value = Tensor.ofLongs(Shape.scalar(), c.attrs.getInt("value_int", 0));
-        break;
-      case "value_ints": {
-        long[] v = c.attrs.getLongs("value_ints");
-        value = Tensor.ofLongs(Shape.of(v.length), v);
-        break;
-      }
-      case "value_string":
-      case "value_strings":
-        throw new UnsupportedDataTypeException(c.out(0), TensorProto.DataType.STRING_VALUE,
-            where + ": Constant '" + c.name + "' holds strings; quantkit supports FLOAT, UINT8, INT8, INT32 and INT64");
-      default:
-        throw c.unsupported("constant attribute '" + attr + "'");
-    }
-    constants.put(c.out(0), value);
-    known.put(c.out(0), new TypeShape(value.type(), value.shape()));
-  }
-
-  private void dropout(Ctx c) {
-    c.attrs.allowOnly(Set.of("ratio", "is_test", "seed", "consumed_inputs"));
-    c.requireInputs(1, 3);
-    if (!c.in(2).isEmpty()) {
-      Tensor mode = constants.get(c.in(2));
-      if (mode == null) {
-        throw c.unsupported("training_mode is not a constant");
-      }
-      if (mode.getLong(0) != 0) {
-        throw c.unsupported("training_mode is true");
-      }
-    }
-    passThrough(c);
   }
 
   /**

@@ -5,16 +5,32 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import io.quantkit.BackendException;
+import io.quantkit.UnsupportedOpsException;
 import io.quantkit.backend.Backend;
+import io.quantkit.backend.Capabilities;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
+import io.quantkit.backend.UnsupportedNode;
+import com.google.common.collect.ImmutableList;
 import io.quantkit.ir.Graph;
+import io.quantkit.ir.Node;
+import io.quantkit.ir.Op;
+import io.quantkit.ir.ShapeInference;
+import io.quantkit.ir.ValueInfo;
+import io.quantkit.tensor.DataType;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs graphs on ONNX Runtime (CPU): the graph is exported to ONNX in memory and loaded into an
- * {@link OrtSession}. Registered as backend "onnx".
+ * {@link OrtSession}. Registered as backend "onnx". ONNX Runtime-specific settings travel as an
+ * {@link OrtOptions} extension of {@link RunnerOptions}.
  *
  * <p>Thread-safety: thread-safe (one process-wide ONNX Runtime environment); its runners may be shared
  * by many threads: ONNX Runtime sessions run concurrent calls and each call borrows its own input
@@ -28,12 +44,69 @@ public final class OrtBackend implements Backend {
     return NAME;
   }
 
+  /**
+   * Every IR op (the exporter is an exhaustive visitor and ONNX Runtime's CPU provider has a
+   * kernel for each op's ONNX form), every element type, QDQ groups fused into integer kernels
+   * (QLinearConv, QLinearAdd, QGemm, ...; {@link OrtOptimizedModel} shows which).
+   */
   @Override
-  public Runner compile(Graph graph, RunnerOptions options) {
-    return compile(graph, options, OrtOptions.defaults());
+  public Capabilities capabilities() {
+    return Capabilities.builder().ops(Op.classes()).dataTypes(EnumSet.allOf(DataType.class)).integerQdqKernels(true)
+        .threadSafeRunners(false).build();
   }
 
-  public Runner compile(Graph graph, RunnerOptions options, OrtOptions ortOptions) {
+  /** The capabilities' op and type check, plus attribute values ONNX Runtime's CPU kernels refuse. */
+  @Override
+  public List<UnsupportedNode> check(Graph graph) {
+    List<UnsupportedNode> out = new ArrayList<>(capabilities().check(graph, NAME));
+    Set<String> reported = new HashSet<>();
+    out.forEach(u -> reported.add(u.nodeName()));
+    Map<String, ValueInfo> info = ShapeInference.infer(graph);
+    for (Node n : graph.nodes()) {
+      String why = reported.contains(n.name()) ? null : n.op().accept(new KernelLimits(info.get(n.input(0))));
+      if (why != null) {
+        out.add(new UnsupportedNode(n.name(), n.op().type(), "ONNX Runtime's CPU kernel " + why));
+      }
+    }
+    return ImmutableList.copyOf(out);
+  }
+
+  /**
+   * Where ONNX Runtime's CPU kernels are narrower than the ONNX operator (and the IR): null when
+   * the kernel takes the node, else why not. Found by running each form on ONNX Runtime 1.23.
+   */
+  private static final class KernelLimits extends Op.FallbackVisitor<String> {
+    private final ValueInfo x;
+
+    KernelLimits(ValueInfo x) {
+      this.x = x;
+    }
+
+    @Override
+    protected String fallback(Op op) {
+      return null;
+    }
+
+    @Override
+    public String lrn(Op.Lrn op) {
+      if (op.size() % 2 == 0) {
+        return "needs an odd LRN size, got " + op.size();
+      }
+      if (!(op.alpha() > 0) || !(op.beta() > 0)) {
+        return "needs LRN alpha and beta > 0, got " + op.alpha() + " and " + op.beta();
+      }
+      if (x != null && x.shape().rank() != 4) {
+        return "runs LRN on 4-D [N, C, H, W] input only, got " + x.shape();
+      }
+      return null;
+    }
+  }
+
+  /** Compiles with the {@link OrtOptions} found in {@code options} (defaults when there are none). */
+  @Override
+  public Runner compile(Graph graph, RunnerOptions options) {
+    UnsupportedOpsException.throwIfAny("backend '" + NAME + "' cannot run graph '" + graph.name() + "'", check(graph));
+    OrtOptions ortOptions = options.extension(OrtOptions.class).orElse(OrtOptions.defaults());
     byte[] model = OnnxModel.toBytes(graph, ortOptions.export());
     OrtEnvironment env = environment();
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
@@ -42,7 +115,7 @@ public final class OrtBackend implements Backend {
         so.setIntraOpNumThreads(options.threads());
       }
       so.setOptimizationLevel(optLevel(options.optimization()));
-      if (!options.busyWait()) {
+      if (!ortOptions.spinning().orElse(options.busyWait())) {
         so.addConfigEntry("session.intra_op.allow_spinning", "0");
         so.addConfigEntry("session.inter_op.allow_spinning", "0");
       }

@@ -31,8 +31,9 @@ public final class OrtOptimizedModel {
     try {
       dir = Files.createTempDirectory("quantkit-ort-optimized");
       Path file = dir.resolve("optimized.onnx");
-      OrtBackend backend = new OrtBackend();
-      try (Runner ignored = backend.compile(graph, options, OrtOptions.builder().optimizedModelPath(file).build())) {
+      OrtOptions ort = options.extension(OrtOptions.class).map(OrtOptions::toBuilder).orElseGet(OrtOptions::builder)
+          .optimizedModelPath(file).build();
+      try (Runner ignored = new OrtBackend().compile(graph, options.toBuilder().extension(ort).build())) {
         // creating the session writes the optimized model
       }
       Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(file));

@@ -5,17 +5,21 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * ONNX Runtime settings beyond the backend-neutral {@link io.quantkit.backend.RunnerOptions}.
- *
- * <p>Thread-safety: immutable and thread-safe; its builder is not.
+ * ONNX Runtime settings beyond the backend-neutral {@link io.quantkit.backend.RunnerOptions}: give
+ * them to any code that compiles through the {@link io.quantkit.backend.Backend} interface as
+ * {@code RunnerOptions.builder().extension(OrtOptions.builder()...build())}; the ONNX Runtime
+ * backend reads them with {@code options.extension(OrtOptions.class)}, other backends ignore
+ * them. Immutable.
  */
 public final class OrtOptions {
   private final Path optimizedModelPath;
   private final ExportOptions export;
+  private final Boolean spinning;
 
   private OrtOptions(Builder b) {
     this.optimizedModelPath = b.optimizedModelPath;
     this.export = b.export;
+    this.spinning = b.spinning;
   }
 
   public static OrtOptions defaults() {
@@ -39,9 +43,33 @@ public final class OrtOptions {
     return export;
   }
 
+  /**
+   * Whether ONNX Runtime's idle intra-op and inter-op threads spin (session options
+   * {@code session.intra_op.allow_spinning} / {@code inter_op}); empty: follow the neutral
+   * {@link io.quantkit.backend.RunnerOptions#busyWait()} hint.
+   */
+  public Optional<Boolean> spinning() {
+    return Optional.ofNullable(spinning);
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.optimizedModelPath = optimizedModelPath;
+    b.export = export;
+    b.spinning = spinning;
+    return b;
+  }
+
+  @Override
+  public String toString() {
+    return "OrtOptions(optimizedModelPath=" + optimizedModelPath + ", opset=" + export.opset()
+        + (spinning == null ? "" : ", spinning=" + spinning) + ")";
+  }
+
   public static final class Builder {
     private Path optimizedModelPath;
     private ExportOptions export = ExportOptions.defaults();
+    private Boolean spinning;
 
     private Builder() {}
 
@@ -52,6 +80,11 @@ public final class OrtOptions {
 
     public Builder export(ExportOptions value) {
       this.export = Preconditions.checkNotNull(value);
+      return this;
+    }
+
+    public Builder spinning(boolean value) {
+      this.spinning = value;
       return this;
     }
 

@@ -20,6 +20,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/**
+ * ONNX Runtime specifics; the rules every backend follows (runner reuse, scoped runs, bad inputs,
+ * closing) are in the conformance kit ({@code OnnxRuntimeConformanceTest}).
+ */
 class OrtBackendTest {
   /** y = relu(a) + b, two inputs. */
   private static Graph twoInputs() {
@@ -48,50 +52,6 @@ class OrtBackendTest {
         assertArrayEquals(new float[] {10, 22, 30, 14, 20, 36}, out.get("y").toFloatArray(), 0f, o.name());
       }
     }
-  }
-
-  @Test
-  void scopedRunsWriteIntoReusedOutputBuffersWithTheSameValues() {
-    try (Runner r = Backends.named("onnx").compile(twoInputs())) {
-      Tensor b = Tensor.ofFloats(Shape.of(1, 3), 10, 20, 30);
-      float[][] seen = new float[3][];
-      // hand-computed relu(a) + b; the second batch reuses the pinned buffers, the third changes shape
-      r.runScoped(Map.of("a", Tensor.ofFloats(Shape.of(2, 3), -1, 2, -3, 4, -5, 6), "b", b),
-          out -> seen[0] = out.get("y").toFloatArray());
-      r.runScoped(Map.of("a", Tensor.ofFloats(Shape.of(2, 3), 1, 1, 1, -1, -1, -1), "b", b),
-          out -> seen[1] = out.get("y").toFloatArray());
-      r.runScoped(Map.of("a", Tensor.ofFloats(Shape.of(1, 3), 5, 0, -5), "b", b),
-          out -> seen[2] = out.get("y").toFloatArray());
-      assertArrayEquals(new float[] {10, 22, 30, 14, 20, 36}, seen[0], 0f);
-      assertArrayEquals(new float[] {11, 21, 31, 10, 20, 30}, seen[1], 0f);
-      assertArrayEquals(new float[] {15, 20, 30}, seen[2], 0f);
-    }
-  }
-
-  @Test
-  void badInputsAreBackendExceptionsNamingTheTensor() {
-    try (Runner r = Backends.named("onnx").compile(twoInputs())) {
-      Tensor a = Tensor.ofFloats(Shape.of(1, 3), 1, 2, 3);
-      Tensor b = Tensor.ofFloats(Shape.of(1, 3), 1, 2, 3);
-      String msg = assertThrows(BackendException.class, () -> r.run(Map.of("a", a))).getMessage();
-      assertTrue(msg.contains("'b'"), msg);
-      msg = assertThrows(BackendException.class, () -> r.run(Map.of("a", a, "b", Tensor.ofFloats(Shape.of(1, 4), 1, 2, 3, 4)))).getMessage();
-      assertTrue(msg.contains("'b'") && msg.contains("[1, 4]"), msg);
-      msg = assertThrows(BackendException.class, () -> r.run(Map.of("a", Tensor.ofInts(Shape.of(1, 3), 1, 2, 3), "b", b))).getMessage();
-      assertTrue(msg.contains("'a'") && msg.contains("INT32"), msg);
-      msg = assertThrows(BackendException.class, () -> r.run(Map.of("a", a, "b", b, "c", b))).getMessage();
-      assertTrue(msg.contains("no input 'c'"), msg);
-      assertEquals(Shape.of(1, 3), r.run(Map.of("a", a, "b", b)).get("y").shape(), "the runner still works after rejected calls");
-    }
-  }
-
-  @Test
-  void closingTwiceIsHarmlessAndAClosedRunnerRefusesToRun() {
-    Runner r = Backends.named("onnx").compile(twoInputs());
-    r.close();
-    r.close();
-    Tensor t = Tensor.ofFloats(Shape.of(1, 3), 1, 2, 3);
-    assertTrue(assertThrows(BackendException.class, () -> r.run(Map.of("a", t, "b", t))).getMessage().contains("closed"));
   }
 
   @Test
@@ -129,5 +89,25 @@ class OrtBackendTest {
       assertArrayEquals(new float[] {-63.5f, 0.5f, 64f}, out.get("f").toFloatArray(), 0f);
       assertArrayEquals(new long[] {15, -24}, out.get("nk").toLongArray());
     }
+  }
+
+  /** check() names what ONNX Runtime's kernels refuse before compile() would fail inside ONNX Runtime. */
+  @Test
+  void checkReportsKernelLimitsWithReasons() {
+    Graph g = Graph.builder("lrn")
+        .input(new ValueInfo("x", DataType.FLOAT32, Shape.of(1, 4, 2)))
+        .node(Node.of("even", new Op.Lrn(1f, 0.75f, 1f, 2), List.of("x"), List.of("a")))
+        .node(Node.of("rank3", new Op.Lrn(1f, 0.75f, 1f, 3), List.of("a"), List.of("y")))
+        .output("y")
+        .build();
+    List<io.quantkit.backend.UnsupportedNode> problems = Backends.named("onnx").check(g);
+    assertEquals(List.of("even", "rank3"), problems.stream().map(io.quantkit.backend.UnsupportedNode::nodeName).toList());
+    assertEquals("ONNX Runtime's CPU kernel needs an odd LRN size, got 2", problems.get(0).reason());
+    assertEquals("ONNX Runtime's CPU kernel runs LRN on 4-D [N, C, H, W] input only, got [1, 4, 2]", problems.get(1).reason());
+    io.quantkit.UnsupportedOpsException e = assertThrows(io.quantkit.UnsupportedOpsException.class,
+        () -> Backends.named("onnx").compile(g));
+    assertEquals(problems, e.nodes());
+    assertTrue(e.getMessage().startsWith("backend 'onnx' cannot run graph 'lrn': 2 unsupported nodes of 1 op type: LRN x2"),
+        e.getMessage());
   }
 }

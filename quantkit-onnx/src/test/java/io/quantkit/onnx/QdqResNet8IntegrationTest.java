@@ -12,8 +12,6 @@ import io.quantkit.data.Cifar10;
 import io.quantkit.data.Dataset;
 import io.quantkit.data.QuantkitHome;
 import io.quantkit.eval.AccuracyReport;
-import io.quantkit.eval.Comparison;
-import io.quantkit.eval.ComparisonReport;
 import io.quantkit.eval.Evaluation;
 import io.quantkit.ir.Graph;
 import io.quantkit.keras.KerasModel;
@@ -27,7 +25,6 @@ import io.quantkit.quant.QuantType;
 import io.quantkit.quant.QuantizationResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -36,9 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * ResNet8 quantized the default way (UINT8 activations, per-tensor INT8 weights, MinMax on 500
  * training images, calibrated on ONNX Runtime), then run by ONNX Runtime with every optimization:
- * the convolutions must run as integer kernels, ONNX Runtime's integer arithmetic must give the
- * same predictions as the reference executor's exact QDQ arithmetic, and the accuracy cost on the
- * 1,000 test images must stay within the issue's bound.
+ * the convolutions must run as integer kernels and the accuracy cost on the 1,000 test images must
+ * stay within the issue's bound. That ONNX Runtime's integer kernels give the reference executor's
+ * exact QDQ predictions on every image is the conformance kit's
+ * {@code resNet8QdqMatchesTheReferenceArithmetic} ({@code OnnxRuntimeConformanceTest}).
  */
 @Tag("integration")
 class QdqResNet8IntegrationTest {
@@ -75,21 +73,12 @@ class QdqResNet8IntegrationTest {
     Graph reloaded = OnnxModel.load(int8File);
     AccuracyReport base;
     AccuracyReport int8;
-    ComparisonReport agreement;
-    try (Runner fp32Ort = ort.compile(fp32, options);
-        Runner int8Ort = ort.compile(reloaded, options);
-        Runner int8Ref = Backends.named("reference").compile(q.graph(), options)) {
+    try (Runner fp32Ort = ort.compile(fp32, options); Runner int8Ort = ort.compile(reloaded, options)) {
       base = Evaluation.builder().dataset(test).build().run(fp32Ort);
       int8 = Evaluation.builder().dataset(test).baseline(base).build().run(int8Ort);
-      Map<String, Runner> pair = new LinkedHashMap<>();
-      pair.put("onnx-int8", int8Ort);
-      pair.put("reference-int8", int8Ref);
-      agreement = Comparison.builder().dataset(test).build().run(pair);
     }
-    System.out.printf("ResNet8 uint8 per-tensor minmax: fp32 %.4f int8 %.4f drop %.2f pt, %d flips, ORT vs reference "
-        + "agreement %.4f, size ratio %.3f, ORT ops %s%n", base.top1(), int8.top1(), int8.dropPoints(), int8.flips(),
-        agreement.pairs().get(0).agreement(), sizeRatio, ops);
-    assertEquals(1.0, agreement.pairs().get(0).agreement(), "ORT's integer kernels agree with the exact QDQ arithmetic");
+    System.out.printf("ResNet8 uint8 per-tensor minmax: fp32 %.4f int8 %.4f drop %.2f pt, %d flips, size ratio %.3f,"
+        + " ORT ops %s%n", base.top1(), int8.top1(), int8.dropPoints(), int8.flips(), sizeRatio, ops);
     // Counted in images, not as a float difference: 5 of 1,000 is exactly the 0.5 pt bound, and the
     // float subtraction lands on either side of it. Calibration runs on ORT's FP32 kernels, which
     // differ in the last bits between AVX2 and AVX-512 VNNI CPUs: 27 flips on both seen so far, and

@@ -1,0 +1,19 @@
+package io.quantkit.conformance;
+
+import io.quantkit.backend.Backend;
+import io.quantkit.backend.Backends;
+import java.util.Set;
+
+/** TensorFlow (IR translated to a TF graph) against the conformance kit. */
+class TfConformanceTest extends BackendConformanceKit {
+  @Override
+  protected Backend backend() {
+    return Backends.named("tf");
+  }
+
+  /** TensorFlow's LRN kernel takes 4-D input and odd (symmetric) windows only, as GraphTranslator reports. */
+  @Override
+  protected Set<String> expectedUnsupportedOpCases() {
+    return Set.of("LRN even size", "LRN rank 3");
+  }
+}
