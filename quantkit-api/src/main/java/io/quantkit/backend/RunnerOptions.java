@@ -45,9 +45,9 @@ public final class RunnerOptions {
 
   /**
    * Intra-op threads; 0 (the default) lets the backend decide (usually all cores). On a busy 2-core
-   * machine ({@code quantkit bench --jmh --profile full}, medians of interleaved rounds), 2 threads
-   * that do not spin ran ResNet8 faster than 1 thread at batch 32 and about as fast at batch 1
-   * (0.95-1.15x); see the README's speed section.
+   * machine ({@code quantkit bench --jmh}, ResNet8 at batch 1 and 32, FP32 and INT8, three runs),
+   * 2 threads that do not spin beat 1 thread in 9 of 12 interleaved comparisons and lost by at
+   * most 14 % in the others; see the README's speed section.
    */
   public int threads() {
     return threads;
