@@ -1,6 +1,10 @@
 package io.quantkit;
 
-/** Calibration could not produce quantization parameters (empty set, non-finite data, ...). */
+/**
+ * Calibration could not produce quantization parameters (empty set, non-finite data, ...).
+ *
+ * <p>Thread-safety: as {@link QuantkitException}.
+ */
 public class CalibrationException extends QuantkitException {
   private static final long serialVersionUID = 1L;
 

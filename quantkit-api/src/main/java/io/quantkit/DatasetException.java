@@ -1,6 +1,10 @@
 package io.quantkit;
 
-/** A data file or folder is missing, malformed or fails its checksum. */
+/**
+ * A data file or folder is missing, malformed or fails its checksum.
+ *
+ * <p>Thread-safety: as {@link QuantkitException}.
+ */
 public class DatasetException extends QuantkitException {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,10 @@
 package io.quantkit;
 
-/** The graph IR is inconsistent: dangling tensor names, cycles, shape mismatches, bad attributes. */
+/**
+ * The graph IR is inconsistent: dangling tensor names, cycles, shape mismatches, bad attributes.
+ *
+ * <p>Thread-safety: as {@link QuantkitException}.
+ */
 public class GraphException extends QuantkitException {
   private static final long serialVersionUID = 1L;
 

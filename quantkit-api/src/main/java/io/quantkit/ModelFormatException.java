@@ -1,6 +1,10 @@
 package io.quantkit;
 
-/** A model file (Keras .h5, .onnx, ...) could not be read: truncated, not a model, inconsistent. */
+/**
+ * A model file (Keras .h5, .onnx, ...) could not be read: truncated, not a model, inconsistent.
+ *
+ * <p>Thread-safety: as {@link QuantkitException}.
+ */
 public class ModelFormatException extends QuantkitException {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,10 @@
 package io.quantkit;
 
-/** A layer or node whose kind quantkit cannot represent or run; names the node and its type. */
+/**
+ * A layer or node whose kind quantkit cannot represent or run; names the node and its type.
+ *
+ * <p>Thread-safety: as {@link QuantkitException}.
+ */
 public class UnsupportedOpException extends QuantkitException {
   private static final long serialVersionUID = 1L;
   private final String nodeName;

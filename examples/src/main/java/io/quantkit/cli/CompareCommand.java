@@ -35,6 +35,7 @@ final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    new OutputChecks().input("--model", model.path()).output("--report", report).check();
     RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
     ModelRunners models = new ModelRunners();
     Map<String, Runner> runners = new LinkedHashMap<>();

@@ -46,6 +46,7 @@ final class ConvertCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--to " + format + " is not supported (supported: onnx, savedmodel, "
           + "torchscript)");
     }
+    new OutputChecks().input("--model", model.path()).output("--out", out).check();
     Graph graph = model.load();
     OnnxModel.save(graph, out);
     spec.commandLine().getOut().printf("wrote %s (%d nodes, %d initializers, %,d bytes)%n",

@@ -20,18 +20,28 @@ final class DataOptions {
   @Option(names = "--split", defaultValue = "test", description = "test or train (CIFAR-10 only; default ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--limit", paramLabel = "N", description = "Use only the first N images.")
+  @Option(names = "--limit", paramLabel = "N", description = "Use only the first N images (N >= 1).")
   Integer limit;
 
   @Option(names = "--batch-size", defaultValue = "32", description = "Images per inference call (default ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(names = "--resize", paramLabel = "HxW",
+      description = "Image folders: scale every image to H x W pixels (bilinear) instead of requiring one size.")
+  String resize;
+
   Dataset open() {
+    if (limit != null && limit < 1) {
+      throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+    }
     Dataset dataset = openAll();
     return limit == null ? dataset : dataset.limit(limit);
   }
 
-  private Dataset openAll() {
+  Dataset openAll() {
     if (!split.equals("test") && !split.equals("train")) {
       throw new DatasetException("--split must be test or train, not '" + split + "'");
     }
@@ -48,7 +58,24 @@ final class DataOptions {
     if (containsBinBatches(data)) {
       return split.equals("test") ? Cifar10.open(data.resolve(Cifar10.TEST_FILE)) : Cifar10.open(trainBatches(data));
     }
-    return ImageFolderDataset.open(data);
+    ImageFolderDataset.Builder folder = ImageFolderDataset.builder(data);
+    if (resize != null) {
+      String[] hw = resize.toLowerCase(java.util.Locale.ROOT).split("x");
+      int h;
+      int w;
+      try {
+        h = hw.length == 2 ? Integer.parseInt(hw[0].trim()) : -1;
+        w = hw.length == 2 ? Integer.parseInt(hw[1].trim()) : -1;
+      } catch (NumberFormatException e) {
+        h = -1;
+        w = -1;
+      }
+      if (h < 1 || w < 1 || h > 4096 || w > 4096) {
+        throw new IllegalArgumentException("--resize takes HxW with 1..4096 pixels each, e.g. 32x32; got '" + resize + "'");
+      }
+      folder.imageSize(h, w).resize(true);
+    }
+    return folder.build();
   }
 
   private static java.util.List<Path> trainBatches(Path dir) {

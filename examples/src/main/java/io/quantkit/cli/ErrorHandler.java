@@ -1,8 +1,10 @@
 package io.quantkit.cli;
 
 import io.quantkit.QuantkitException;
+import io.quantkit.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -30,10 +32,16 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     if (ex instanceof NoSuchFileException) {
       return "no such file: " + ex.getMessage();
     }
+    if (ex instanceof FileSystemException) {
+      // Java puts only the path in the message of AccessDeniedException and friends.
+      FileSystemException f = (FileSystemException) ex;
+      return (f.getFile() == null ? "" : f.getFile() + ": ") + AtomicFiles.reason(f);
+    }
     if (ex instanceof UncheckedIOException && ex.getCause() != null) {
       return describe(ex.getCause());
     }
     String msg = ex.getMessage();
-    return msg == null || msg.isBlank() ? ex.getClass().getSimpleName() : msg;
+    // One line, whatever the message: continuation lines would break the one-line contract.
+    return msg == null || msg.isBlank() ? ex.getClass().getSimpleName() : msg.strip().replaceAll("\\s*\\R\\s*", "; ");
   }
 }

@@ -35,6 +35,7 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path modelPath = model.path();
+    new OutputChecks().input("--model", modelPath).input("--baseline", baseline).output("--report", report).check();
     String backend = this.backend != null ? this.backend : ModelRunners.defaultBackend(modelPath);
     ModelRunners runners = new ModelRunners();
     Dataset dataset = data.open();

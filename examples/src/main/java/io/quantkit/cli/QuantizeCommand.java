@@ -3,6 +3,8 @@ package io.quantkit.cli;
 import io.quantkit.backend.Backends;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.data.Dataset;
+import io.quantkit.data.Datasets;
+import io.quantkit.data.ImageFolderDataset;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
 import io.quantkit.onnx.OrtOptimizedModel;
@@ -37,7 +39,14 @@ final class QuantizeCommand implements Callable<Integer> {
       description = "Calibration images: CIFAR-10 binary dir or image folder (default: CIFAR-10 training split in QUANTKIT_HOME).")
   Path calibData;
 
-  @Option(names = "--calib-backend", defaultValue = "onnx", description = "Backend that runs calibration (default ${DEFAULT-VALUE}).")
+  /**
+   * The reference executor by default: pure Java float arithmetic is the same on every CPU, so the
+   * plan (and the .qdq.onnx) is byte-identical on every machine. ONNX Runtime's FP32 kernels differ
+   * in the last bits between CPUs (AVX2, AVX-512 VNNI), which moves scales by ~1e-7 and can flip
+   * an image or two; --calib-backend onnx is 2-4x faster.
+   */
+  @Option(names = "--calib-backend", defaultValue = "reference",
+      description = "Backend that runs calibration (default ${DEFAULT-VALUE}: the plan is byte-identical on every CPU; onnx is faster).")
   String calibBackend;
 
   @Option(names = "--out", paramLabel = "FILE", description = "The quantized QDQ .onnx to write (without it: the whole job).")
@@ -58,17 +67,21 @@ final class QuantizeCommand implements Callable<Integer> {
       return new QuantizeJob(this).call();
     }
     PrintWriter stdout = spec.commandLine().getOut();
+    new OutputChecks().input("--model", model.path()).input("--from-plan", fromPlan)
+        .output("--out", out).output("--plan", planFile).check();
     Graph fp32 = model.load();
     QuantPlan plan;
     if (fromPlan != null) {
       plan = QuantPlan.load(fromPlan);
     } else {
-      Dataset calib = quant.calibrationSet(calibData);
+      QuantizationOptions.CalibrationSet calib = quant.calibrationSet(calibData);
+      calib.warning().ifPresent(w -> stdout.println("warning: " + w));
       Calibration calibration = quant.calibration(RunnerOptions.builder().threads(common.threads).build(),
           new Progress(spec.commandLine().getErr(), "calibrate")::update);
-      plan = calibration.calibrate(fp32, calib, Backends.named(calibBackend));
+      plan = calibration.calibrate(fp32, calib.dataset(), Backends.named(calibBackend));
+      plan = plan.toBuilder().metadata("calibration.sampling", calib.sampling()).build();
       stdout.printf("calibrated %s on %d images of %s (%s)%n", model.path().getFileName(), plan.calibration().samples(),
-          calib.name(), quant.describe());
+          calib.dataset().name(), quant.describe());
     }
     QuantizationResult result = Qdq.quantize(fp32, plan);
     OnnxModel.save(result.graph(), out);
@@ -89,6 +102,10 @@ final class QuantizeCommand implements Callable<Integer> {
   static final class QuantizationOptions {
     @Option(names = "--calib-size", defaultValue = "500", description = "Calibration images (default ${DEFAULT-VALUE}).")
     int calibSize;
+
+    @Option(names = "--calib-seed", defaultValue = "0",
+        description = "Seed of the class-balanced sample taken from an image folder (default ${DEFAULT-VALUE}).")
+    long calibSeed;
 
     @Option(names = "--method", defaultValue = "minmax", description = "minmax, percentile, entropy or mse (default ${DEFAULT-VALUE}).")
     String method;
@@ -147,12 +164,35 @@ final class QuantizeCommand implements Callable<Integer> {
           .build();
     }
 
-    Dataset calibrationSet(Path dir) {
+    /** The calibration images, how they were chosen (for the plan) and a warning if fewer than asked. */
+    record CalibrationSet(Dataset dataset, String sampling, java.util.Optional<String> warning) {}
+
+    /**
+     * CIFAR-10 binary batches are stored in random order, so their first N images are a fair
+     * sample; an image folder is listed class by class, so the first N would all be one class:
+     * there a seeded, class-balanced random sample is taken instead.
+     */
+    CalibrationSet calibrationSet(Path dir) {
+      if (calibSize < 1) {
+        throw new IllegalArgumentException("--calib-size must be at least 1, got " + calibSize);
+      }
       DataOptions data = new DataOptions();
       data.data = dir;
       data.split = "train";
-      data.limit = calibSize;
-      return data.open();
+      Dataset all = data.openAll();
+      java.util.Optional<String> warning = calibSize > all.size()
+          ? java.util.Optional.of("--calib-size " + calibSize + " but " + all.name() + " has only " + all.size()
+              + " images; calibrating on all " + all.size())
+          : java.util.Optional.empty();
+      if (all instanceof ImageFolderDataset) {
+        Dataset sample = Datasets.balancedSample(all, calibSize, calibSeed);
+        String how = sample == all ? "all " + all.size() + " images of the folder"
+            : "class-balanced random sample of " + sample.size() + " of " + all.size() + " images (" + all.classNames().size()
+                + " classes), seed " + calibSeed;
+        return new CalibrationSet(sample, how, warning);
+      }
+      Dataset first = all.limit(calibSize);
+      return new CalibrationSet(first, "first " + first.size() + " images of " + all.name(), warning);
     }
 
     String describe() {

@@ -73,7 +73,9 @@ final class QuantizeJob implements Callable<Integer> {
     PrintWriter err = cmd.spec.commandLine().getErr();
     Path modelPath = cmd.model.path();
     Graph fp32 = cmd.model.load();
-    Dataset calib = cmd.quant.calibrationSet(cmd.calibData);
+    QuantizeCommand.QuantizationOptions.CalibrationSet calibSet = cmd.quant.calibrationSet(cmd.calibData);
+    calibSet.warning().ifPresent(err::println);
+    Dataset calib = calibSet.dataset();
     Dataset test = Cifar10.test(QuantkitHome.fromEnvironment());
     if (o.evalLimit != null) {
       test = test.limit(o.evalLimit);

@@ -10,6 +10,7 @@ import io.quantkit.data.QuantkitHome;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.eval.Evaluation;
 import io.quantkit.eval.ProgressListener;
+import io.quantkit.internal.AtomicFiles;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
 import io.quantkit.quant.Calibration;
@@ -22,7 +23,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -66,6 +66,10 @@ final class SweepCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}; --also-on= for none).")
   List<String> alsoOn;
 
+  @Option(names = "--calib-backend", defaultValue = "reference",
+      description = "Backend that runs calibration (default ${DEFAULT-VALUE}: plans are then the same on every CPU).")
+  String calibBackend;
+
   @Option(names = "--out-dir", defaultValue = "out/sweep", description = "Where the .qdq.onnx files, plans and table go (default ${DEFAULT-VALUE}).")
   Path outDir;
 
@@ -73,6 +77,8 @@ final class SweepCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    new OutputChecks().input("--model", model.path()).output("--out-dir", outDir.resolve("sweep.md"))
+        .output("(fp32 model)", outDir.resolve("fp32.onnx")).check();
     Files.createDirectories(outDir);
     Graph fp32 = model.load();
     Backend ort = Backends.named("onnx");
@@ -111,7 +117,7 @@ final class SweepCommand implements Callable<Integer> {
           flags.perChannel = perChannel;
           flags.activations = act;
           Calibration calibration = flags.calibration(runnerOptions, CalibrationListener.NONE);
-          QuantPlan plan = calibration.calibrate(fp32, calib, ort);
+          QuantPlan plan = calibration.calibrate(fp32, calib, Backends.named(calibBackend));
           QuantizationResult q = Qdq.quantize(fp32, plan);
           Path file = outDir.resolve(config + ".qdq.onnx");
           OnnxModel.save(q.graph(), file);
@@ -147,8 +153,8 @@ final class SweepCommand implements Callable<Integer> {
     }
     StringBuilder table = new StringBuilder();
     table.append(String.format(Locale.ROOT,
-        "Calibration: first %d images of the training split; evaluation: %d images of %s on ONNX Runtime%s.%n%n",
-        calib.size(), test.size(), test.name(), jpegTest == null ? "" : "; JPEG: paired agreement with FP32 on " + jpegTest.size() + " images"));
+        "Calibration: first %d images of the training split on %s; evaluation: %d images of %s on ONNX Runtime%s.%n%n",
+        calib.size(), calibBackend, test.size(), test.name(), jpegTest == null ? "" : "; JPEG: paired agreement with FP32 on " + jpegTest.size() + " images"));
     if (!extraBackends().isEmpty()) {
       table.append("The same QDQ models also run on ").append(String.join(", ", extraBackends()))
           .append(": flips vs FP32 and agreement with ONNX Runtime's INT8 predictions on the same images.\n\n");
@@ -162,9 +168,7 @@ final class SweepCommand implements Callable<Integer> {
     table.append(header).append('\n').append(rule).append('\n');
     rows.forEach(r -> table.append(r).append('\n'));
     Path tableFile = outDir.resolve("sweep.md");
-    Path tmp = Files.createTempFile(outDir, "sweep", ".tmp");
-    Files.writeString(tmp, table, StandardCharsets.UTF_8);
-    Files.move(tmp, tableFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.write(tableFile, table.toString().getBytes(StandardCharsets.UTF_8));
     out.print(table);
     out.println("table written to " + tableFile);
     return 0;

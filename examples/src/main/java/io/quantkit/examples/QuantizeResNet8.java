@@ -26,6 +26,8 @@ import java.nio.file.Path;
  * {@code java -cp ... io.quantkit.examples.QuantizeResNet8 [out.qdq.onnx]}; the plan is written
  * beside the model as {@code resnet8.plan.json}. {@code .ci/consumer-check} compiles and runs this
  * class in a project outside the build, against the installed jars.
+ *
+ * <p>Thread-safety: a single-threaded example program.
  */
 public final class QuantizeResNet8 {
   private QuantizeResNet8() {}

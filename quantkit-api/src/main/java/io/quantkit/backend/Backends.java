@@ -4,7 +4,13 @@ import com.google.common.collect.ImmutableList;
 import io.quantkit.BackendException;
 import java.util.ServiceLoader;
 
-/** Finds {@link Backend} implementations on the class path. */
+/**
+ * Finds {@link Backend} implementations on the class path.
+ *
+ * <p>Thread-safety: thread-safe; each call asks a fresh {@link ServiceLoader}. Backends are
+ * instantiated on every lookup, so their constructors must stay cheap (no native loading before
+ * {@code compile}).
+ */
 public final class Backends {
   private Backends() {}
 

@@ -6,8 +6,17 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * A compiled graph ready for batch inference. Not thread-safe: use one runner per thread. Close it
- * to release native memory deterministically.
+ * A compiled graph ready for batch inference. Close it to release native memory deterministically.
+ *
+ * <p><b>Thread-safety contract</b> (every implementation): {@link #run}, {@link #runScoped} and
+ * {@link #signature()} may be called by any number of threads at once on one runner, and each
+ * call returns exactly what it would return alone (bit-identical outputs). A runner keeps no
+ * per-call state in its own fields: buffers it reuses between calls are owned by one call at a
+ * time (borrowed per call or per thread). {@link #close()} may be called from any thread; it waits
+ * for the calls in flight, and calls that start after it throw {@link io.quantkit.BackendException}.
+ * A backend that cannot run calls concurrently must serialize them or detect concurrent use and
+ * throw; it must never return wrong outputs. {@code io.quantkit.testing.ConcurrentRunnerCheck}
+ * (quantkit-api's test jar) checks the contract for any backend.
  */
 public interface Runner extends AutoCloseable {
 
@@ -35,7 +44,9 @@ public interface Runner extends AutoCloseable {
 
   /**
    * Runs one batch and hands the outputs to {@code consumer}, which must not keep them: they may be
-   * views of buffers the runner reuses for the next batch. Backends that can skip copying outputs
+   * views of buffers the runner reuses for a later batch (never for a batch running at the same
+   * time: the buffers belong to this call until the consumer returns). The consumer must not
+   * close this runner. Backends that can skip copying outputs
    * to the Java heap do so here (calibration reads hundreds of MB of activations this way); the
    * default simply calls {@link #run(Map)}.
    */

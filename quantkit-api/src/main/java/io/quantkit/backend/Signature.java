@@ -11,6 +11,8 @@ import java.util.List;
  * output names. A runner compiled from a {@link Graph} derives it from the graph; a runner that
  * executes a native model file as it is (a TorchScript archive, a SavedModel directory) reads it
  * from the file, because no IR exists for that model.
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 public record Signature(String modelName, ImmutableList<ValueInfo> inputs, ImmutableList<String> outputs) {
 

@@ -23,6 +23,9 @@ import java.util.List;
  * <p>The record count is taken from the file size (the files in a cache may be prefixes of the
  * official ones). Files are memory-mapped, so opening costs one pass over the label bytes and
  * {@link #batch} only touches the records it returns. Safe for concurrent use.
+ *
+ * <p>Thread-safety: immutable after opening and safe for concurrent use: batches are read from
+ * read-only memory maps with absolute reads.
  */
 public final class Cifar10 implements Dataset {
   public static final int HEIGHT = 32;

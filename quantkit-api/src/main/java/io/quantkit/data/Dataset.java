@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * A fixed, ordered, labelled image set. Deterministic: the same index always gives the same image.
  * For calibration it is one adapter of {@link io.quantkit.quant.CalibrationData}.
+ * Implementations are safe for concurrent use (several threads may read batches at once).
  */
 public interface Dataset {
 
@@ -25,6 +26,11 @@ public interface Dataset {
 
   /** Images {@code from} (inclusive) to {@code to} (exclusive) as one batch. */
   Batch batch(int from, int to);
+
+  /** The label (class index) of image {@code index}; the default decodes a one-image batch. */
+  default int label(int index) {
+    return batch(index, index + 1).labels()[0];
+  }
 
   /** The first {@code n} images (all of them when n >= size()). */
   default Dataset limit(int n) {

@@ -1,5 +1,7 @@
 package io.quantkit.data;
 
+import com.google.common.base.Supplier;
+import com.google.common.base.Suppliers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -18,13 +20,18 @@ public interface Downloader {
   /** The content of {@code uri}; the caller closes the stream. */
   InputStream open(URI uri) throws IOException;
 
-  /** Plain HTTP(S) GET following redirects (GitHub's raw links redirect). */
+  /**
+   * Plain HTTP(S) GET following redirects (GitHub's raw links redirect). The HTTP client (about a
+   * second of start-up: TLS, selector threads) is built on the first download only, so a cache
+   * that already holds every file never pays for it. Thread-safe.
+   */
   static Downloader http() {
-    HttpClient client = HttpClient.newBuilder()
+    Supplier<HttpClient> lazyClient = Suppliers.memoize(() -> HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NORMAL)
         .connectTimeout(Duration.ofSeconds(30))
-        .build();
+        .build());
     return uri -> {
+      HttpClient client = lazyClient.get();
       HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(2)).GET().build();
       HttpResponse<InputStream> response;
       try {

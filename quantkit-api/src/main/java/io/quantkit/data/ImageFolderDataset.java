@@ -39,9 +39,18 @@ import javax.imageio.stream.ImageInputStream;
  * float size), so repeated passes do not decode again. Hidden files (names starting with '.') are
  * ignored; any other file that is not a readable image fails with its path. Safe for concurrent
  * use.
+ *
+ * <p>Thread-safety: safe for concurrent use (the decoded-image cache is an atomic array; readers are
+ * per call); its {@link Builder} is not.
  */
 public final class ImageFolderDataset implements Dataset {
   private static final ImmutableSet<String> SUFFIXES = suffixes();
+  /**
+   * Largest image decoded: 64 megapixels (a 256 MB raster). A header claiming more is refused
+   * before any pixel memory is allocated; a 20000x20000 PNG header made the decoder allocate
+   * 1.6 GB and spend 16 s before failing on the missing data.
+   */
+  public static final long MAX_PIXELS = 1L << 26;
 
   private final String name;
   private final ImmutableList<String> classNames;
@@ -64,7 +73,13 @@ public final class ImageFolderDataset implements Dataset {
       this.width = b.width;
     } else {
       // The first image fixes the size every other image must have.
-      BufferedImage first = read(files.get(0));
+      Map<String, ImageReader> readers = new HashMap<>();
+      BufferedImage first;
+      try {
+        first = read(files.get(0), readers, 0, 0, true);
+      } finally {
+        readers.values().forEach(ImageReader::dispose);
+      }
       this.height = first.getHeight();
       this.width = first.getWidth();
     }
@@ -146,11 +161,12 @@ public final class ImageFolderDataset implements Dataset {
   }
 
   private byte[] decode(Path file, Map<String, ImageReader> readers) {
-    BufferedImage img = read(file, readers);
+    BufferedImage img = read(file, readers, height, width, resize);
     if (img.getHeight() != height || img.getWidth() != width) {
       if (!resize) {
         throw new DatasetException("image " + file + " is " + img.getWidth() + "x" + img.getHeight() + " (WxH), but this dataset's images are "
-            + width + "x" + height + "; resize them or enable resizing");
+            + width + "x" + height + "; resize the files, or have them scaled on reading (API: ImageFolderDataset.builder(root)"
+            + ".imageSize(h, w).resize(true); command line: --resize HxW)");
       }
       img = scale(img, width, height);
     }
@@ -204,9 +220,11 @@ public final class ImageFolderDataset implements Dataset {
   /**
    * Decodes with the reader registered for the file's suffix, reused across a batch (ImageIO's
    * per-call reader lookup costs about as much as decoding a 32x32 JPEG); falls back to content
-   * sniffing when the suffix lies.
+   * sniffing when the suffix lies. The header's size is checked before any pixel is decoded: over
+   * {@link #MAX_PIXELS}, or (without resizing) not the dataset's size, the file is refused at once.
+   * {@code height == 0} means the size is not known yet (the first image).
    */
-  private static BufferedImage read(Path file, Map<String, ImageReader> readers) {
+  private static BufferedImage read(Path file, Map<String, ImageReader> readers, int height, int width, boolean resize) {
     String suffix = suffix(file.getFileName().toString());
     ImageReader reader = readers.computeIfAbsent(suffix, s -> {
       Iterator<ImageReader> it = ImageIO.getImageReadersBySuffix(s);
@@ -215,28 +233,55 @@ public final class ImageFolderDataset implements Dataset {
     if (reader != null) {
       try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
         reader.setInput(in, true, true);
+        checkSize(file, reader.getWidth(0), reader.getHeight(0), height, width, resize);
         return reader.read(0);
+      } catch (DatasetException e) {
+        throw e;
       } catch (IOException | RuntimeException e) {
         // Fall through to content sniffing, which also produces the error message.
       } finally {
         reader.setInput(null);
       }
     }
-    return read(file);
+    return sniffAndRead(file, height, width, resize);
   }
 
-  private static BufferedImage read(Path file) {
-    BufferedImage img;
-    try {
-      // A File (not a stream) keeps ImageIO from spooling through a temporary cache file.
-      img = ImageIO.read(file.toFile());
+  /** Any reader that recognises the content, whatever the suffix says. */
+  private static BufferedImage sniffAndRead(Path file, int height, int width, boolean resize) {
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      Iterator<ImageReader> it = in == null ? null : ImageIO.getImageReaders(in);
+      if (it == null || !it.hasNext()) {
+        throw new DatasetException("cannot decode image " + file + ": no image reader recognises its content");
+      }
+      ImageReader reader = it.next();
+      try {
+        reader.setInput(in, true, true);
+        checkSize(file, reader.getWidth(0), reader.getHeight(0), height, width, resize);
+        BufferedImage img = reader.read(0);
+        if (img == null) {
+          throw new DatasetException("cannot decode image " + file + ": the reader returned no image");
+        }
+        return img;
+      } finally {
+        reader.dispose();
+      }
+    } catch (DatasetException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new DatasetException("cannot decode image " + file + ": " + e, e);
     }
-    if (img == null) {
-      throw new DatasetException("cannot decode image " + file + ": no image reader recognises its content");
+  }
+
+  private static void checkSize(Path file, int w, int h, int height, int width, boolean resize) {
+    if (w <= 0 || h <= 0 || (long) w * h > MAX_PIXELS) {
+      throw new DatasetException("image " + file + " declares " + w + "x" + h + " (WxH) pixels; quantkit decodes images of "
+          + "1 to " + MAX_PIXELS + " pixels");
     }
-    return img;
+    if (height > 0 && !resize && (h != height || w != width)) {
+      throw new DatasetException("image " + file + " is " + w + "x" + h + " (WxH), but this dataset's images are "
+          + width + "x" + height + "; resize the files, or have them scaled on reading (API: ImageFolderDataset.builder(root)"
+          + ".imageSize(h, w).resize(true); command line: --resize HxW)");
+    }
   }
 
   private static String suffix(String fileName) {

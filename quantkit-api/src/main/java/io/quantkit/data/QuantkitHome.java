@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableSet;
 import com.google.common.io.BaseEncoding;
 import com.google.common.io.ByteStreams;
 import io.quantkit.DatasetException;
+import io.quantkit.internal.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +34,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * be read-only (CI mounts a prepared one). Missing files are downloaded into a temporary file in
  * the target folder, checked against their published digest and moved into place atomically, so
  * an interrupted or corrupted download never leaves a file that looks complete.
+ *
+ * <p>Thread-safety: thread-safe; downloads are serialised within the JVM, and across processes the
+ * atomic moves keep every file whole.
  */
 public final class QuantkitHome {
   public static final String ENV_VAR = "QUANTKIT_HOME";
@@ -182,7 +186,7 @@ public final class QuantkitHome {
     }
     Path tmp;
     try {
-      tmp = Files.createTempFile(folder, "." + wanted.getFileName() + ".", ".part");
+      tmp = AtomicFiles.createSibling(wanted, ".part");
     } catch (IOException e) {
       throw new DatasetException(wanted + " is missing and " + folder + " is not writable (" + e + "). " + advice, e);
     }
@@ -224,7 +228,7 @@ public final class QuantkitHome {
         if (Files.exists(target)) {
           continue;
         }
-        Path tmp = Files.createTempFile(folder, "." + base + ".", ".part");
+        Path tmp = AtomicFiles.createSibling(target, ".part");
         try {
           try (OutputStream out = Files.newOutputStream(tmp)) {
             // the stream ends with the member; a short member is a truncated archive

@@ -12,6 +12,8 @@ import java.security.NoSuchAlgorithmException;
  * @param uri where to fetch it
  * @param algorithm a {@link MessageDigest} algorithm name, e.g. "MD5" or "SHA-256"
  * @param hexDigest the expected digest, lowercase hex
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 public record RemoteFile(URI uri, String algorithm, String hexDigest) {
   public RemoteFile {

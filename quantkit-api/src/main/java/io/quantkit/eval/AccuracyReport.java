@@ -33,6 +33,9 @@ import java.util.Set;
  */
 @JsonPropertyOrder({"format", "model", "backend", "precision", "dataset", "samples", "top1", "top5", "dropPoints", "flips",
     "classNames", "perClassAccuracy", "confusion", "predictions"})
+/**
+ * Thread-safety: immutable and thread-safe; its {@link Builder} accumulates and is not.
+ */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public final class AccuracyReport {
   /** Format tag written into every report file. */
@@ -99,6 +102,22 @@ public final class AccuracyReport {
     Preconditions.checkArgument(perClassAccuracy != null && perClassAccuracy.size() == k,
         "per-class accuracy must have %s entries", k);
     Preconditions.checkArgument((dropPoints == null) == (flips == null), "dropPoints and flips come together");
+    Preconditions.checkArgument(samples >= 0, "samples is %s; it cannot be negative", samples);
+    Preconditions.checkArgument(top1 >= 0 && top1 <= 1, "top1 is %s; an accuracy is a share from 0 to 1", top1);
+    Preconditions.checkArgument(top5 >= 0 && top5 <= 1, "top5 is %s; an accuracy is a share from 0 to 1", top5);
+    long counted = 0;
+    for (int i = 0; i < k; i++) {
+      for (int j = 0; j < k; j++) {
+        Preconditions.checkArgument(confusion[i][j] >= 0, "confusion[%s][%s] is %s; a count cannot be negative", i, j,
+            confusion[i][j]);
+        counted += confusion[i][j];
+      }
+    }
+    Preconditions.checkArgument(counted == samples, "the confusion matrix counts %s samples, not %s", counted, samples);
+    for (int i = 0; i < predictions.length; i++) {
+      Preconditions.checkArgument(predictions[i] >= 0 && predictions[i] < k,
+          "predictions[%s] is %s; a class index is 0..%s", i, predictions[i], k - 1);
+    }
     this.samples = samples;
     this.top1 = top1;
     this.top5 = top5;
@@ -131,15 +150,15 @@ public final class AccuracyReport {
   public AccuracyReport withBaseline(AccuracyReport baseline) {
     Objects.requireNonNull(baseline, "baseline");
     if (baseline.samples != samples) {
-      throw new IllegalArgumentException("baseline has " + baseline.samples + " samples, this report " + samples
+      throw new QuantkitException("baseline has " + baseline.samples + " samples, this report " + samples
           + ": compare runs over the same samples");
     }
     if (baseline.dataset != null && dataset != null && !baseline.dataset.equals(dataset)) {
-      throw new IllegalArgumentException("baseline was measured on " + baseline.dataset + ", this report on " + dataset
+      throw new QuantkitException("baseline was measured on " + baseline.dataset + ", this report on " + dataset
           + ": compare runs over the same dataset");
     }
     if (!baseline.classNames.equals(classNames)) {
-      throw new IllegalArgumentException("baseline classes " + baseline.classNames + " differ from " + classNames);
+      throw new QuantkitException("baseline classes " + baseline.classNames + " differ from " + classNames);
     }
     int flipped = 0;
     for (int i = 0; i < samples; i++) {

@@ -2,6 +2,7 @@ package io.quantkit.eval;
 
 import com.google.common.base.Preconditions;
 import io.quantkit.BackendException;
+import io.quantkit.DatasetException;
 import io.quantkit.backend.Runner;
 import io.quantkit.data.Batch;
 import io.quantkit.data.Dataset;
@@ -14,6 +15,10 @@ import java.util.Map;
  * Runs the same images through several runners (e.g. one model on two backends, or FP32 against
  * INT8) and measures how closely their outputs agree. Outputs are compared element by element
  * and by their top-1 class (arg-max of each row, ties to the lowest index).
+ *
+ * <p>Thread-safety: immutable and reusable; {@link #run} may be called from several threads at once,
+ * and the runners it is given may be shared with other threads (the {@link
+ * io.quantkit.backend.Runner} contract). Its {@link Builder} is not thread-safe.
  */
 public final class Comparison {
   private final Dataset dataset;
@@ -39,6 +44,9 @@ public final class Comparison {
     List<String> names = new ArrayList<>(runners.keySet());
     Accumulator acc = new Accumulator(names, true);
     int total = dataset.size();
+    if (total == 0) {
+      throw new DatasetException("dataset " + dataset.name() + " has no images: nothing to compare");
+    }
     progress.onProgress(0, total);
     for (int from = 0; from < total; from += batchSize) {
       int to = Math.min(total, from + batchSize);

@@ -17,6 +17,8 @@ import java.util.Set;
  * top-1 predictions and the largest and mean absolute difference over all output elements, and
  * each runner's own top-1 accuracy when labels were known. Immutable; JSON field names are part of
  * the file format, tagged {@link #FORMAT}; reports written before the tag existed still load.
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 @JsonPropertyOrder({"format", "dataset", "samples", "runners", "pairs"})
 public final class ComparisonReport {

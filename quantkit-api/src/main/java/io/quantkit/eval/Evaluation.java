@@ -2,6 +2,7 @@ package io.quantkit.eval;
 
 import com.google.common.base.Preconditions;
 import io.quantkit.BackendException;
+import io.quantkit.DatasetException;
 import io.quantkit.QuantkitException;
 import io.quantkit.backend.Runner;
 import io.quantkit.data.Batch;
@@ -12,6 +13,10 @@ import io.quantkit.tensor.Tensor;
  * Measures a classifier's accuracy on a dataset: runs it batch by batch and accumulates an
  * {@link AccuracyReport}. The runner's single output must hold one row of class scores per image
  * ([N, classes]); softmax or raw logits both work since only the ranking counts.
+ *
+ * <p>Thread-safety: immutable and reusable; {@link #run} may be called from several threads at once,
+ * also with one shared runner (the {@link Runner} contract). The progress listener is called on the
+ * thread that runs. Its {@link Builder} is not thread-safe.
  */
 public final class Evaluation {
   private final Dataset dataset;
@@ -55,6 +60,9 @@ public final class Evaluation {
         .precision(precision)
         .dataset(dataset.name());
     int total = dataset.size();
+    if (total == 0) {
+      throw new DatasetException("dataset " + dataset.name() + " has no images: nothing to evaluate");
+    }
     int classes = dataset.classNames().size();
     progress.onProgress(0, total);
     for (int from = 0; from < total; from += batchSize) {
@@ -145,9 +153,9 @@ public final class Evaluation {
 
     public Evaluation build() {
       Preconditions.checkState(dataset != null, "Evaluation needs a dataset");
-      if (baseline != null) {
-        Preconditions.checkArgument(baseline.samples() == dataset.size(),
-            "baseline has %s samples but the dataset %s has %s", baseline.samples(), dataset.name(), dataset.size());
+      if (baseline != null && baseline.samples() != dataset.size()) {
+        throw new QuantkitException("baseline has " + baseline.samples() + " samples but the dataset " + dataset.name()
+            + " has " + dataset.size() + ": compare runs over the same samples");
       }
       return new Evaluation(this);
     }

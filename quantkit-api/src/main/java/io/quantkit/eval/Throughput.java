@@ -11,6 +11,9 @@ import java.util.Arrays;
  * A repeatable inference-speed measurement: one fixed input batch, a few unmeasured warm-up runs
  * (JIT, allocator and native thread-pool start-up), then timed runs. The median is reported because
  * a single GC pause or scheduler hiccup should not move the figure.
+ *
+ * <p>Thread-safety: results are immutable; a measurement runs on the calling thread (run concurrent
+ * measurements only if you mean to measure contention).
  */
 public final class Throughput {
   private final int batchSize;

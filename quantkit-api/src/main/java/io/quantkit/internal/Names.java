@@ -2,7 +2,12 @@ package io.quantkit.internal;
 
 import java.util.Set;
 
-/** Fresh tensor and node names for graph rewrites. */
+/**
+ * Fresh tensor and node names for graph rewrites.
+ *
+ * <p>Thread-safety: stateless; the {@code used} set is the caller's and must not be shared between
+ * threads.
+ */
 public final class Names {
   private Names() {}
 

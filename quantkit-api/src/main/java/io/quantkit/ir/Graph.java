@@ -23,6 +23,8 @@ import java.util.Set;
  *
  * <p>{@link Builder#build()} sorts nodes topologically and rejects dangling names, duplicate
  * producers and cycles, so every Graph a caller holds is well formed.
+ *
+ * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not.
  */
 public final class Graph {
   private final String name;

@@ -7,6 +7,8 @@ import java.util.List;
 /**
  * One operation applied to named tensors. An empty string in {@code inputs} marks an omitted
  * optional input (as in ONNX).
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 public record Node(String name, Op op, ImmutableList<String> inputs, ImmutableList<String> outputs) {
   public Node {

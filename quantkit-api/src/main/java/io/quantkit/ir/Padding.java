@@ -10,6 +10,8 @@ import com.google.common.primitives.ImmutableIntArray;
  * padding is odd the extra row/column goes at the end (SAME_UPPER, TensorFlow's asymmetric
  * convention) or at the beginning (SAME_LOWER). {@link #resolve} turns any padding into explicit
  * begin/end amounts once the input size is known, which is what executors use.
+ *
+ * <p>Thread-safety: immutable values, thread-safe.
  */
 public interface Padding {
 

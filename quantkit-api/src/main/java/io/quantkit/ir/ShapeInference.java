@@ -19,6 +19,8 @@ import java.util.function.Function;
  *
  * <p>Inconsistent graphs (channel or rank mismatches, bad axes, wrong element types) raise a
  * {@link GraphException} naming the node.
+ *
+ * <p>Thread-safety: stateless; thread-safe.
  */
 public final class ShapeInference {
   private static final int U = Shape.UNKNOWN;

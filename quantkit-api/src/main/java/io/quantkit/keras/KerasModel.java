@@ -31,6 +31,8 @@ import java.util.Objects;
  * {@code "<layer>/<keras weight>"} ({@code "conv2d_1/kernel"}, {@code "batch_normalization/gamma"}).
  * Graph metadata: {@code source} (file name), {@code framework} ({@code "keras <version>"}) and
  * {@code input_layout} ({@code "NHWC"}).
+ *
+ * <p>Thread-safety: stateless; thread-safe. Concurrent loads, of the same file too, are independent.
  */
 public final class KerasModel {
   private static final ObjectMapper JSON = new ObjectMapper();

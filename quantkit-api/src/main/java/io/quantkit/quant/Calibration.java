@@ -68,6 +68,9 @@ import java.util.function.Consumer;
  * calibration neither competes with nor waits behind the application's parallel streams.
  *
  * <p>Immutable and reusable; one instance may calibrate from several threads at once.
+ *
+ * <p>Thread-safety: thread-safe; concurrent {@link #calibrate} calls keep their statistics apart. Its
+ * {@link Builder} is not.
  */
 public final class Calibration {
   private static final AtomicInteger POOLS = new AtomicInteger();
@@ -154,6 +157,7 @@ public final class Calibration {
     Preconditions.checkNotNull(data, "data");
     Preconditions.checkNotNull(backend, "backend");
     Graph folded = BatchNormFolding.apply(fp32);
+    Exclusions.check(fp32, folded, options);
     QdqPlacement placement = QdqPlacement.of(folded, options);
     Set<String> inputs = new LinkedHashSet<>();
     folded.inputs().forEach(v -> inputs.add(v.name()));

@@ -1,6 +1,10 @@
 package io.quantkit.quant;
 
-/** Progress of a calibration run, called after each batch on the calibrating thread. */
+/**
+ * Progress of a calibration run, called after each batch on the calibrating thread.
+ *
+ * <p>Thread-safety: a listener shared by concurrent calibrations must be thread-safe itself.
+ */
 @FunctionalInterface
 public interface CalibrationListener {
   CalibrationListener NONE = (done, total) -> {};

@@ -3,6 +3,8 @@ package io.quantkit.quant;
 /**
  * How calibration turns the observed values of a tensor into a quantization range. All four read
  * the same bounded-memory statistics ({@link TensorStatistics}); see {@link RangeEstimators}.
+ *
+ * <p>Thread-safety: an enum; thread-safe.
  */
 public enum CalibrationMethod {
   /** The observed minimum and maximum: nothing clipped, coarsest steps when there are outliers. */

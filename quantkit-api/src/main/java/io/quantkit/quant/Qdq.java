@@ -50,6 +50,8 @@ import java.util.Set;
  *   <li>A graph output produced by a quantized op keeps its name: the op writes
  *       {@code T_float}, and {@code T} is the DequantizeLinear of its quantized value.
  * </ul>
+ *
+ * <p>Thread-safety: stateless; thread-safe.
  */
 public final class Qdq {
   private static final double INT32_LIMIT = 2147483647.0;
@@ -71,6 +73,7 @@ public final class Qdq {
   public static QuantizationResult quantize(Graph fp32, QuantPlan plan, QuantOptions options) {
     Preconditions.checkNotNull(plan, "plan");
     Graph folded = BatchNormFolding.apply(fp32);
+    Exclusions.check(fp32, folded, options);
     QdqPlacement p = QdqPlacement.of(folded, options);
     Map<String, QuantParams> activations = new HashMap<>();
     for (String t : p.calibratedTensors()) {

@@ -8,6 +8,8 @@ import io.quantkit.tensor.Tensor;
 /**
  * Scale and zero-point arithmetic, shared by calibration, the QDQ pass and the tests. Every
  * formula is ONNX Runtime's, so a plan made here means the same thing to every backend.
+ *
+ * <p>Thread-safety: stateless; thread-safe.
  */
 public final class QuantMath {
   /**

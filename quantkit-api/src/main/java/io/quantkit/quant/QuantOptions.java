@@ -13,6 +13,8 @@ import java.util.Set;
  * the QDQ pass (where to put QuantizeLinear/DequantizeLinear) must agree on. A {@link QuantPlan}
  * records the options it was made with, so {@link Qdq#quantize(io.quantkit.ir.Graph, QuantPlan)}
  * reproduces the same placement.
+ *
+ * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not.
  */
 public final class QuantOptions {
   private final QuantType activationType;

@@ -29,6 +29,8 @@ import java.util.Set;
  *
  * <p>Immutable. Round-trips through JSON exactly ({@link #toJson}, {@link #fromJson}, {@link #save},
  * {@link #load}); the file carries {@link #FORMAT}.
+ *
+ * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not.
  */
 @JsonPropertyOrder({"format", "graph", "calibration", "options", "tensors", "observations", "metadata"})
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -2,7 +2,11 @@ package io.quantkit.quant;
 
 import io.quantkit.tensor.DataType;
 
-/** Integer types a tensor can be quantized to, with their representable range. */
+/**
+ * Integer types a tensor can be quantized to, with their representable range.
+ *
+ * <p>Thread-safety: an enum; thread-safe.
+ */
 public enum QuantType {
   /** Signed 8 bit, [-128, 127]; weights and (optionally) activations. */
   INT8(-128, 127, DataType.INT8),

@@ -11,6 +11,8 @@ import java.util.Map;
  * got a QuantizeLinear or DequantizeLinear, weights and biases included), the nodes left FP32 and
  * why, the ReLU/Clip nodes folded into their producers, and warnings a user may want to act on
  * (excluded or unsupported ops, biases that stayed FP32, INT32 bias overflow).
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 public record QuantizationResult(
     Graph graph,

@@ -18,6 +18,8 @@ import java.util.Locale;
  *       threshold t on |x|; signed tensors quantized asymmetrically get a lower and an upper end.
  *   <li>A tensor that was always exactly 0 gets [0, 0].
  * </ul>
+ *
+ * <p>Thread-safety: stateless; thread-safe (the statistics passed in are only read).
  */
 public final class RangeEstimators {
   /** Most thresholds the MSE search evaluates; each costs one pass over the non-empty bins. */

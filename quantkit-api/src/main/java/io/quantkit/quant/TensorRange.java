@@ -4,7 +4,11 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.google.common.base.Preconditions;
 
-/** A closed real interval [min, max] that a tensor's values are mapped onto before quantization. */
+/**
+ * A closed real interval [min, max] that a tensor's values are mapped onto before quantization.
+ *
+ * <p>Thread-safety: immutable and thread-safe.
+ */
 public record TensorRange(float min, float max) {
   @JsonCreator
   public TensorRange(@JsonProperty("min") float min, @JsonProperty("max") float max) {

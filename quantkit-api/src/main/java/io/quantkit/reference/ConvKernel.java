@@ -39,13 +39,12 @@ final class ConvKernel {
     int splits = units >= wanted ? 1 : Math.min(mg, (wanted + units - 1) / units);
     int block = (mg + splits - 1) / splits;
     int blocks = (mg + block - 1) / block;
-    workers.forEach(units * blocks, (worker, item) -> {
+    workers.forEach(units * blocks, (scratch, item) -> {
       int unit = item / blocks;
       int image = unit / groups;
       int group = unit % groups;
       int m0 = (item % blocks) * block;
       int rows = Math.min(mg, m0 + block) - m0;
-      Workers.Scratch scratch = workers.scratch(worker);
       float[][] col = scratch.rows(0, k, p);
       im2col(xd, (image * c + group * cg) * s, cg, win, col);
       float[][] acc = scratch.rows(1, rows, p);

@@ -30,7 +30,7 @@ final class Elementwise {
     int c = xs.dim(1);
     int inner = xs.size(2, xs.rank());
     float[] y = new float[x.length];
-    workers.forEach(n * c, (worker, plane) -> {
+    workers.forEach(n * c, (scratch, plane) -> {
       int ch = plane % c;
       float m = mean[ch];
       float b = bias[ch];

@@ -80,7 +80,7 @@ final class LinearAlgebra {
   private static float[][] product(Workers workers, float[] a, int aOff, int m, int k, float[][] bRows, int n) {
     float[][] acc = new float[m][n];
     int blocks = (m + ROW_BLOCK - 1) / ROW_BLOCK;
-    workers.forEach(blocks, (worker, block) -> {
+    workers.forEach(blocks, (scratch, block) -> {
       int i0 = block * ROW_BLOCK;
       int i1 = Math.min(m, i0 + ROW_BLOCK);
       float[][] part = Arrays.copyOfRange(acc, i0, i1);

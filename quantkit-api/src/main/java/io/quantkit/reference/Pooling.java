@@ -12,7 +12,7 @@ final class Pooling {
     int inPlane = w.inSize();
     int outPlane = w.outSize();
     float[] y = new float[planes * outPlane];
-    workers.forEach(planes, (worker, plane) -> {
+    workers.forEach(planes, (scratch, plane) -> {
       int xo = plane * inPlane;
       int yo = plane * outPlane;
       for (int od = 0; od < w.out[0]; od++) {
@@ -59,7 +59,7 @@ final class Pooling {
     int inPlane = w.inSize();
     int outPlane = w.outSize();
     float[] y = new float[planes * outPlane];
-    workers.forEach(planes, (worker, plane) -> {
+    workers.forEach(planes, (scratch, plane) -> {
       int xo = plane * inPlane;
       int yo = plane * outPlane;
       int[] lo = new int[3];

@@ -19,6 +19,9 @@ import java.util.Map;
  * with ONNX opset-13 semantics, no native code, no graph rewriting ({@link
  * RunnerOptions#optimization()} is ignored). {@link RunnerOptions#threads()} sets the number of
  * worker threads (0 = all cores).
+ *
+ * <p>Thread-safety: stateless and thread-safe; its runners may be shared by many threads ({@link
+ * ReferenceRunner}).
  */
 public final class ReferenceBackend implements Backend {
   public static final String NAME = "reference";
@@ -36,7 +39,7 @@ public final class ReferenceBackend implements Backend {
   @Override
   public Capabilities capabilities() {
     return Capabilities.builder().ops(Op.classes()).dataTypes(EnumSet.allOf(DataType.class)).integerQdqKernels(false)
-        .threadSafeRunners(false).build();
+        .threadSafeRunners(true).build();
   }
 
   @Override

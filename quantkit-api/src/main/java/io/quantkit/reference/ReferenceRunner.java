@@ -6,6 +6,8 @@ import io.quantkit.BackendException;
 import io.quantkit.GraphException;
 import io.quantkit.QuantkitException;
 import io.quantkit.UnsupportedOpsException;
+import io.quantkit.UnsupportedOpException;
+import io.quantkit.backend.RunGate;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.backend.UnsupportedNode;
@@ -31,7 +33,10 @@ import java.util.Set;
  * outputs it can return any intermediate tensor ({@link #run(Map, Collection)}), which is what
  * calibration and layer-by-layer comparisons need.
  *
- * <p>Not thread-safe (one run at a time): workers keep scratch buffers between runs.
+ * <p>Thread-safe: any number of threads may call {@link #run} at once on one runner. What a run
+ * changes lives in the run itself (its live values) or is borrowed by one thread at a time (the
+ * workers' scratch buffers); the runner's own fields are immutable after construction, except the
+ * shape cache, which is replaced as a whole. {@link #close()} waits for runs in flight.
  */
 public final class ReferenceRunner implements Runner {
   private final Graph graph;
@@ -40,9 +45,11 @@ public final class ReferenceRunner implements Runner {
   /** Index of the last node reading each tensor, to drop intermediates as soon as possible. */
   private final Map<String, Integer> lastUse = new HashMap<>();
   private final Set<String> allTensors = new HashSet<>();
-  private Map<String, Shape> cachedInputShapes;
-  private Map<String, ValueInfo> cachedInfo;
-  private boolean closed;
+  /** Shapes of every tensor for the last input shapes seen (batches repeat); replaced, never mutated. */
+  private volatile ShapeCache shapeCache;
+  private final RunGate gate;
+
+  private record ShapeCache(Map<String, Shape> inputShapes, Map<String, ValueInfo> info) {}
 
   ReferenceRunner(Graph graph, RunnerOptions options) {
     this.graph = graph;
@@ -58,6 +65,7 @@ public final class ReferenceRunner implements Runner {
     }
     allTensors.addAll(info.keySet());
     this.workers = new Workers(options.threads());
+    this.gate = new RunGate("reference runner for graph " + graph.name());
   }
 
   @Override
@@ -85,9 +93,12 @@ public final class ReferenceRunner implements Runner {
    * initializers or any node output.
    */
   public Map<String, Tensor> run(Map<String, Tensor> inputs, Collection<String> wanted) {
-    if (closed) {
-      throw new BackendException("reference runner for graph " + graph.name() + " is closed");
+    try (RunGate.Pass pass = gate.enter()) {
+      return runOpen(inputs, wanted);
     }
+  }
+
+  private Map<String, Tensor> runOpen(Map<String, Tensor> inputs, Collection<String> wanted) {
     for (String w : wanted) {
       if (!allTensors.contains(w)) {
         throw new BackendException("graph " + graph.name() + " has no tensor named '" + w + "'");
@@ -133,8 +144,9 @@ public final class ReferenceRunner implements Runner {
 
   @Override
   public void close() {
-    closed = true;
-    workers.close();
+    if (gate.close()) {
+      workers.close();
+    }
   }
 
   // ---- validation ----
@@ -197,16 +209,17 @@ public final class ReferenceRunner implements Runner {
 
   /** Shapes of every tensor for these input shapes; the last answer is kept since batches repeat. */
   private Map<String, ValueInfo> infoFor(Map<String, Shape> shapes) {
-    if (!shapes.equals(cachedInputShapes)) {
+    ShapeCache cache = shapeCache;
+    if (cache == null || !shapes.equals(cache.inputShapes())) {
       try {
-        cachedInfo = ShapeInference.infer(graph, shapes);
+        cache = new ShapeCache(shapes, ShapeInference.infer(graph, shapes));
       } catch (GraphException e) {
         throw new BackendException("graph " + graph.name() + " cannot run on inputs of shape " + shapes + ": "
             + e.getMessage(), e);
       }
-      cachedInputShapes = shapes;
+      shapeCache = cache;
     }
-    return cachedInfo;
+    return cache.info();
   }
 
   // ---- execution ----

@@ -2,33 +2,35 @@ package io.quantkit.reference;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fixed number of workers that share loops of independent items. The calling thread is worker
- * 0; the others live in a private pool so that {@code threads} is honoured exactly. Each worker
- * owns a {@link Scratch}, which is why items learn their worker's index.
+ * A fixed number of workers that share loops of independent items. The calling thread works on
+ * its own loop; the others live in a private pool so that {@code threads} is honoured exactly.
+ *
+ * <p>Thread-safe: several threads may run loops at once (a runner shared by a server's request
+ * threads). Each thread that works on a loop borrows a {@link Scratch} for that loop only and
+ * gives it back afterwards, so no two loops ever write into the same buffers, and the buffers are
+ * still reused from one loop to the next instead of being allocated per call.
  */
 final class Workers implements AutoCloseable {
-  /** Loop body: process {@code item} using worker {@code worker}'s scratch. */
+  /** Loop body: process {@code item} using {@code scratch}, which this thread owns for the loop. */
   interface Body {
-    void run(int worker, int item);
+    void run(Scratch scratch, int item);
   }
 
   private final int count;
   private final ForkJoinPool pool;
-  private final Scratch[] scratch;
+  /** Scratch no loop is using; grows to the largest number of threads ever working at once. */
+  private final ConcurrentLinkedDeque<Scratch> idle = new ConcurrentLinkedDeque<>();
 
   Workers(int threads) {
     this.count = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     this.pool = count > 1 ? new ForkJoinPool(count - 1, Workers::newThread, null, false) : null;
-    this.scratch = new Scratch[count];
-    for (int i = 0; i < count; i++) {
-      scratch[i] = new Scratch();
-    }
   }
 
   private static ForkJoinWorkerThread newThread(ForkJoinPool p) {
@@ -42,30 +44,23 @@ final class Workers implements AutoCloseable {
     return count;
   }
 
-  Scratch scratch(int worker) {
-    return scratch[worker];
-  }
-
   /** Runs {@code body} for items 0..items-1, handing them out one at a time to balance the load. */
   void forEach(int items, Body body) {
     int active = Math.min(count, items);
+    AtomicInteger next = new AtomicInteger();
     if (active <= 1) {
-      for (int i = 0; i < items; i++) {
-        body.run(0, i);
-      }
+      drain(items, next, body);
       return;
     }
-    AtomicInteger next = new AtomicInteger();
     List<ForkJoinTask<?>> helpers = new ArrayList<>(active - 1);
     for (int w = 1; w < active; w++) {
-      int worker = w;
-      helpers.add(pool.submit(() -> drain(worker, items, next, body)));
+      helpers.add(pool.submit(() -> drain(items, next, body)));
     }
     RuntimeException failure = null;
     try {
-      drain(0, items, next, body);
+      drain(items, next, body);
     } catch (RuntimeException e) {
-      // Let the others finish before rethrowing: they use scratch the next call would reuse.
+      // Let the others finish before rethrowing: they read arrays the caller may reuse.
       next.set(items);
       failure = e;
     }
@@ -85,9 +80,18 @@ final class Workers implements AutoCloseable {
     }
   }
 
-  private static void drain(int worker, int items, AtomicInteger next, Body body) {
-    for (int i = next.getAndIncrement(); i < items; i = next.getAndIncrement()) {
-      body.run(worker, i);
+  private void drain(int items, AtomicInteger next, Body body) {
+    Scratch scratch = idle.pollFirst();
+    if (scratch == null) {
+      scratch = new Scratch();
+    }
+    try {
+      for (int i = next.getAndIncrement(); i < items; i = next.getAndIncrement()) {
+        body.run(scratch, i);
+      }
+    } finally {
+      // Most recently used first: its buffers are likely already the right size and in cache.
+      idle.offerFirst(scratch);
     }
   }
 
@@ -98,7 +102,7 @@ final class Workers implements AutoCloseable {
     }
   }
 
-  /** Per-worker buffers that grow to the largest size asked for and are reused across runs. */
+  /** Buffers that grow to the largest size asked for and are reused across loops, one owner at a time. */
   static final class Scratch {
     private final float[][][] rows = new float[2][][];
 

@@ -1,6 +1,10 @@
 package io.quantkit.tensor;
 
-/** Element types a {@link Tensor} can hold. */
+/**
+ * Element types a {@link Tensor} can hold.
+ *
+ * <p>Thread-safety: an enum; thread-safe.
+ */
 public enum DataType {
   FLOAT32(4),
   INT8(1),

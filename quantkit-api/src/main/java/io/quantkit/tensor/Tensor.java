@@ -15,6 +15,10 @@ import java.util.Arrays;
  * <p>{@code of*} factories copy their argument; {@code wrap*} factories take ownership of the
  * array without copying (the caller must not change it afterwards), which is what backends use
  * on their hot path. Buffers handed out are read-only views, never copies.
+ *
+ * <p>Thread-safety: immutable and thread-safe for reading, as long as the owner of an array given to a
+ * {@code wrap*} factory keeps the promise not to change it; {@link #viewOf} tensors are as stable
+ * as the buffer they view.
  */
 public final class Tensor {
   private final DataType type;

@@ -38,6 +38,63 @@ class ImageFolderDatasetTest {
     return f;
   }
 
+  /** A 4x4 PNG whose header (with a valid CRC) claims w x h pixels it does not have. */
+  private static Path lyingPng(Path dir, String cls, String name, int w, int h) throws IOException {
+    Path f = png(dir, cls, name, rgb(4, 4, 0));
+    byte[] b = Files.readAllBytes(f);
+    java.nio.ByteBuffer.wrap(b).putInt(16, w).putInt(20, h);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(b, 12, 17);
+    java.nio.ByteBuffer.wrap(b).putInt(29, (int) crc.getValue());
+    Files.write(f, b);
+    return f;
+  }
+
+  @Test
+  void headerSizeIsCheckedBeforeAnyPixelIsDecoded(@TempDir Path dir) throws IOException {
+    png(dir, "a", "0.png", rgb(4, 4, 1));
+    Path big = lyingPng(dir, "b", "1.png", 20000, 20000);
+    // Before: the decoder allocated a 1.6 GB raster and failed 16 s later on the missing data.
+    DatasetException e = assertThrows(DatasetException.class, () -> ImageFolderDataset.open(dir).batch(0, 2));
+    assertTrue(e.getMessage().contains(big.toString()) && e.getMessage().contains("20000x20000"), e.getMessage());
+    DatasetException resized = assertThrows(DatasetException.class,
+        () -> ImageFolderDataset.builder(dir).imageSize(4, 4).resize(true).build().batch(0, 2));
+    assertTrue(resized.getMessage().contains("declares 20000x20000") && resized.getMessage().contains("67108864"),
+        resized.getMessage());
+
+    Path first = dir.resolve("first");
+    lyingPng(first, "a", "0.png", 100000, 1000);
+    DatasetException f = assertThrows(DatasetException.class, () -> ImageFolderDataset.open(first));
+    assertTrue(f.getMessage().contains("declares 100000x1000"), f.getMessage());
+  }
+
+  @Test
+  void balancedSampleTakesEveryClassInTurnAndIsSeeded(@TempDir Path dir) throws IOException {
+    for (int c = 0; c < 3; c++) {
+      for (int i = 0; i < 5 + c; i++) {
+        png(dir, "c" + c, i + ".png", rgb(2, 2, c * 10 + i));
+      }
+    }
+    ImageFolderDataset all = ImageFolderDataset.open(dir);
+    Dataset sample = Datasets.balancedSample(all, 7, 42);
+    assertEquals(7, sample.size());
+    int[] perClass = new int[3];
+    int[] labels = sample.batch(0, 7).labels();
+    for (int l : labels) {
+      perClass[l]++;
+    }
+    assertArrayEquals(new int[] {3, 2, 2}, perClass, "classes take turns: 3 rounds for c0, 2 for the others");
+    assertTrue(sample.name().contains("class-balanced sample of 7 of 18, seed 42"), sample.name());
+    assertArrayEquals(sample.batch(0, 7).images().toFloatArray(),
+        Datasets.balancedSample(all, 7, 42).batch(0, 7).images().toFloatArray(), "same seed, same sample");
+    for (int i = 0; i < 7; i++) {
+      assertEquals(labels[i], sample.label(i));
+    }
+    // The first 7 images in folder order would be 5 of c0 and 2 of c1, none of c2.
+    assertEquals(0, all.label(4));
+    assertTrue(Datasets.balancedSample(all, 100, 1) == all, "asking for more than there is gives everything");
+  }
+
   @Test
   void pngPixelsOrderAndLabels(@TempDir Path dir) throws IOException {
     png(dir, "zebra", "b.png", rgb(4, 3, 1));

@@ -109,11 +109,11 @@ class AccuracyReportTest {
   void baselineMustCoverTheSameSamples() {
     AccuracyReport six = AccuracyReport.builder(CLASSES).dataset("d")
         .add(oneHot(0, 1, 2, 6, 5, 4), Arrays.copyOf(LABELS, 6)).build();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> report().withBaseline(six));
+    QuantkitException e = assertThrows(QuantkitException.class, () -> report().withBaseline(six));
     assertTrue(e.getMessage().contains("6") && e.getMessage().contains("7"), e.getMessage());
 
     AccuracyReport otherData = AccuracyReport.builder(CLASSES).dataset("other").add(SCORES, LABELS).build();
-    IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> report().withBaseline(otherData));
+    QuantkitException e2 = assertThrows(QuantkitException.class, () -> report().withBaseline(otherData));
     assertTrue(e2.getMessage().contains("other"), e2.getMessage());
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.quantkit.BackendException;
+import io.quantkit.QuantkitException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,7 @@ class EvaluationTest {
   void baselineOfAnotherSizeIsRejected() {
     ListDataset ds = new ListDataset("toy", ABC, LABELS);
     AccuracyReport small = AccuracyReport.of(logits(new int[] {0}), new int[] {0}, ABC);
-    assertThrows(IllegalArgumentException.class, () -> Evaluation.builder().dataset(ds).baseline(small).build());
+    assertThrows(QuantkitException.class, () -> Evaluation.builder().dataset(ds).baseline(small).build());
   }
 
   @Test

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("integration")
 class ResNet8AccuracyTest {
-  private static final double MIN_TOP1 = 0.85;
+  /** 85 % of the 1,000 images, as a count: a float compared at its bound can land on either side. */
+  private static final int MIN_CORRECT = 850;
 
   private static Graph fp32;
   private static Cifar10 test;
@@ -47,7 +48,7 @@ class ResNet8AccuracyTest {
   void fp32MatchesThePublishedAccuracy() {
     AccuracyReport r = fp32Report();
     assertEquals(1000, r.samples());
-    assertTrue(r.top1() >= MIN_TOP1, "FP32 top-1 " + r.top1() + " on " + r.samples() + " CIFAR-10 test images");
+    assertTrue(r.correct() >= MIN_CORRECT, "FP32 top-1 " + r.correct() + " of " + r.samples() + " CIFAR-10 test images");
   }
 
   @Test
@@ -76,8 +77,8 @@ class ResNet8AccuracyTest {
         100 * int8.top1(), int8.correct(), int8.samples(), int8.dropPoints(), int8.flips(), (t1 - t0) / 1e9,
         (t2 - t1) / 1e9, (t3 - t2) / 1e9);
     assertTrue(int8.hasBaseline());
-    assertTrue(int8.top1() >= MIN_TOP1, "INT8 top-1 " + int8.top1() + " (FP32 " + baseline.top1() + ", " + int8.flips()
-        + " flips)");
+    assertTrue(int8.correct() >= MIN_CORRECT, "INT8 top-1 " + int8.correct() + " of " + int8.samples() + " (FP32 "
+        + baseline.correct() + ", " + int8.flips() + " flips)");
   }
 
   /** The FP32 run, computed once and shared by both tests (it is the INT8 run's baseline). */

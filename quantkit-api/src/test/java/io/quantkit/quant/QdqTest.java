@@ -191,6 +191,19 @@ class QdqTest {
   }
 
   @Test
+  void exclusionsThatNameNothingAreErrorsWithCloseNames() {
+    Graph g = convReluAddGemm(false);
+    // Before: a typo quantized everything and succeeded.
+    GraphException node = assertThrows(GraphException.class,
+        () -> Qdq.quantize(g, handPlan(g, QuantOptions.defaults()), QuantOptions.builder().excludeNodes(List.of("addd")).build()));
+    assertTrue(node.getMessage().contains("no node named 'addd'; did you mean add?"), node.getMessage());
+    GraphException type = assertThrows(GraphException.class,
+        () -> Qdq.quantize(g, handPlan(g, QuantOptions.defaults()), QuantOptions.builder().excludeOpTypes(List.of("conv")).build()));
+    assertTrue(type.getMessage().contains("no node of op type 'conv'; did you mean Conv?"), type.getMessage());
+    assertEquals(3, Exclusions.editDistance("kitten", "sitting"));
+  }
+
+  @Test
   void quantizedGraphOutputKeepsItsName() {
     Graph g = convReluAddGemm(true);
     Graph q = Qdq.quantize(g, handPlan(g, QuantOptions.defaults())).graph();

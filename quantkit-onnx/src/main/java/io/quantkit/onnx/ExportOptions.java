@@ -2,7 +2,11 @@ package io.quantkit.onnx;
 
 import com.google.common.base.Preconditions;
 
-/** How {@link OnnxModel} writes a graph. */
+/**
+ * How {@link OnnxModel} writes a graph.
+ *
+ * <p>Thread-safety: immutable and thread-safe; its builder is not.
+ */
 public final class ExportOptions {
   /** Oldest opset whose operator forms the exporter writes (Clip/Reshape inputs, Softmax axis). */
   public static final int MIN_OPSET = 13;

@@ -5,17 +5,16 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.quantkit.ModelFormatException;
 import io.quantkit.QuantkitException;
+import io.quantkit.internal.AtomicFiles;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.proto.Onnx.ModelProto;
 import io.quantkit.onnx.proto.Onnx.TensorProto;
 import io.quantkit.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Reads and writes ONNX model files as quantkit {@link Graph}s.
@@ -27,6 +26,8 @@ import java.nio.file.StandardCopyOption;
  * Export writes opset 13 by default, with weights as raw little-endian initializers.
  *
  * <p>Every failure is a {@link ModelFormatException} (or subclass) whose message names the file.
+ *
+ * <p>Thread-safety: stateless; thread-safe. Concurrent saves of the same file each leave a whole file.
  */
 public final class OnnxModel {
   /** Protobuf's default nesting limit is 100; real graphs nest only a few levels. */
@@ -57,33 +58,15 @@ public final class OnnxModel {
 
   /**
    * Writes atomically: into a temporary file in the target's folder, then renamed over the
-   * target, so a reader never sees half a model.
+   * target, so a reader never sees half a model; the file gets the permissions a plain write
+   * would give it ({@link AtomicFiles}).
    */
   public static void save(Graph graph, Path file, ExportOptions options) {
     byte[] bytes = toBytes(graph, options);
-    Path target = file.toAbsolutePath();
-    Path dir = target.getParent();
-    Path tmp = null;
     try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-      Files.write(tmp, bytes);
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
+      AtomicFiles.write(file, bytes);
     } catch (IOException e) {
-      throw new QuantkitException("cannot write ONNX model " + file + ": " + e.getMessage(), e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // The write already failed; that error is the one to report.
-        }
-      }
+      throw new QuantkitException("cannot write ONNX model " + file + ": " + AtomicFiles.reason(e), e);
     }
   }
 
@@ -117,6 +100,10 @@ public final class OnnxModel {
 
   private static byte[] readFile(Path file, String what) {
     try {
+      if (Files.exists(file) && !Files.isRegularFile(file)) {
+        // A device or pipe (/dev/zero through a link named x.onnx) would be read without end.
+        throw new ModelFormatException(what + " file " + file + " is not a regular file");
+      }
       // Protobuf messages are limited to 2 GiB; larger models keep their weights in external data.
       long size = Files.size(file);
       if (size > Integer.MAX_VALUE - 8) {

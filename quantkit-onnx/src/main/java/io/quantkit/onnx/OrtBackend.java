@@ -31,6 +31,10 @@ import java.util.Set;
  * Runs graphs on ONNX Runtime (CPU): the graph is exported to ONNX in memory and loaded into an
  * {@link OrtSession}. Registered as backend "onnx". ONNX Runtime-specific settings travel as an
  * {@link OrtOptions} extension of {@link RunnerOptions}.
+ *
+ * <p>Thread-safety: thread-safe (one process-wide ONNX Runtime environment); its runners may be shared
+ * by many threads: ONNX Runtime sessions run concurrent calls and each call borrows its own input
+ * and output buffers.
  */
 public final class OrtBackend implements Backend {
   public static final String NAME = "onnx";
@@ -48,7 +52,7 @@ public final class OrtBackend implements Backend {
   @Override
   public Capabilities capabilities() {
     return Capabilities.builder().ops(Op.classes()).dataTypes(EnumSet.allOf(DataType.class)).integerQdqKernels(true)
-        .threadSafeRunners(false).build();
+        .threadSafeRunners(true).build();
   }
 
   /** The capabilities' op and type check, plus attribute values ONNX Runtime's CPU kernels refuse. */

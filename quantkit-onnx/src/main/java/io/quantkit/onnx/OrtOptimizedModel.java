@@ -19,6 +19,8 @@ import java.util.TreeMap;
  * domain when not the default one) of the optimized model it writes out. This is how a QDQ model
  * is shown to run as integer kernels (QLinearConv, QLinearAdd, QGemm, ...) rather than as
  * DequantizeLinear -> float Conv -> QuantizeLinear.
+ *
+ * <p>Thread-safety: stateless; thread-safe.
  */
 public final class OrtOptimizedModel {
   private OrtOptimizedModel() {}

@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.quantkit.BackendException;
 import io.quantkit.QuantkitException;
+import io.quantkit.backend.RunGate;
 import io.quantkit.backend.Runner;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.ShapeInference;
@@ -28,12 +29,18 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Consumer;
 
 /**
  * A graph loaded into an ONNX Runtime session. Each input keeps a direct buffer and the
  * OnnxTensor wrapping it for as long as batches keep the same shape, so a steady stream of
  * batches costs one copy into native memory per input and no native allocation.
+ *
+ * <p>Thread-safe: ONNX Runtime's session runs concurrent calls, and the buffers a call fills
+ * (inputs, and the pinned outputs of {@link #runScoped}) belong to an {@link IoBuffers} set that
+ * one call borrows at a time; sets are kept for reuse, as many as calls ever ran at once.
+ * {@link #close()} waits for calls in flight and then releases the native memory.
  */
 final class OrtRunner implements Runner {
   private final Graph graph;
@@ -41,10 +48,26 @@ final class OrtRunner implements Runner {
   private final OrtSession session;
   private final OrtSession.SessionOptions sessionOptions;
   private final Set<String> outputNames;
-  private final Map<String, InputSlot> slots = new HashMap<>();
-  /** Direct output buffers ONNX Runtime writes into for {@link #runScoped}, for one input shape. */
-  private PinnedOutputs pinned;
-  private boolean closed;
+  private final RunGate gate;
+  /** Buffer sets no call is using; one is taken per call and given back when it ends. */
+  private final ConcurrentLinkedDeque<IoBuffers> idle = new ConcurrentLinkedDeque<>();
+
+  /** The native buffers of one call: never touched by two calls at once. */
+  private static final class IoBuffers implements AutoCloseable {
+    final Map<String, InputSlot> slots = new HashMap<>();
+    /** Direct output buffers ONNX Runtime writes into for {@link #runScoped}, for one input shape. */
+    PinnedOutputs pinned;
+
+    @Override
+    public void close() {
+      if (pinned != null) {
+        pinned.close();
+        pinned = null;
+      }
+      slots.values().forEach(InputSlot::close);
+      slots.clear();
+    }
+  }
 
   OrtRunner(Graph graph, OrtEnvironment env, OrtSession session, OrtSession.SessionOptions sessionOptions) {
     this.graph = graph;
@@ -52,6 +75,7 @@ final class OrtRunner implements Runner {
     this.session = session;
     this.sessionOptions = sessionOptions;
     this.outputNames = new LinkedHashSet<>(graph.outputs());
+    this.gate = new RunGate("runner for graph '" + graph.name() + "'");
   }
 
   @Override
@@ -66,7 +90,23 @@ final class OrtRunner implements Runner {
 
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
-    Map<String, OnnxTensor> feed = feed(inputs);
+    try (RunGate.Pass pass = gate.enter()) {
+      IoBuffers io = borrow();
+      try {
+        return run(io, inputs);
+      } finally {
+        idle.offerFirst(io);
+      }
+    }
+  }
+
+  private IoBuffers borrow() {
+    IoBuffers io = idle.pollFirst();
+    return io != null ? io : new IoBuffers();
+  }
+
+  private Map<String, Tensor> run(IoBuffers io, Map<String, Tensor> inputs) {
+    Map<String, OnnxTensor> feed = feed(io, inputs);
     try (OrtSession.Result result = session.run(feed, outputNames)) {
       Map<String, Tensor> out = new LinkedHashMap<>();
       for (String name : graph.outputs()) {
@@ -89,37 +129,40 @@ final class OrtRunner implements Runner {
    */
   @Override
   public void runScoped(Map<String, Tensor> inputs, Consumer<Map<String, Tensor>> consumer) {
-    requireOpen();
+    try (RunGate.Pass pass = gate.enter()) {
+      IoBuffers io = borrow();
+      try {
+        runScoped(io, inputs, consumer);
+      } finally {
+        idle.offerFirst(io);
+      }
+    }
+  }
+
+  private void runScoped(IoBuffers io, Map<String, Tensor> inputs, Consumer<Map<String, Tensor>> consumer) {
     Map<String, Shape> inputShapes = new HashMap<>();
     inputs.forEach((k, v) -> inputShapes.put(k, v.shape()));
-    if (pinned == null || !pinned.inputShapes.equals(inputShapes)) {
-      if (pinned != null) {
-        pinned.close();
-        pinned = null;
+    if (io.pinned == null || !io.pinned.inputShapes.equals(inputShapes)) {
+      if (io.pinned != null) {
+        io.pinned.close();
+        io.pinned = null;
       }
-      pinned = PinnedOutputs.create(env, graph, inputShapes);
+      io.pinned = PinnedOutputs.create(env, graph, inputShapes);
     }
-    if (pinned.tensors.isEmpty()) {
-      consumer.accept(run(inputs));
+    if (io.pinned.tensors.isEmpty()) {
+      consumer.accept(run(io, inputs));
       return;
     }
-    Map<String, OnnxTensor> feed = feed(inputs);
-    try (OrtSession.Result ignored = session.run(feed, Set.of(), pinned.tensors)) {
-      consumer.accept(pinned.views);
+    Map<String, OnnxTensor> feed = feed(io, inputs);
+    try (OrtSession.Result ignored = session.run(feed, Set.of(), io.pinned.tensors)) {
+      consumer.accept(io.pinned.views);
     } catch (OrtException e) {
       throw new BackendException("ONNX Runtime failed running graph '" + graph.name() + "' on " + describe(inputs) + ": "
           + e.getMessage(), e);
     }
   }
 
-  private void requireOpen() {
-    if (closed) {
-      throw new BackendException("runner for graph '" + graph.name() + "' is closed");
-    }
-  }
-
-  private Map<String, OnnxTensor> feed(Map<String, Tensor> inputs) {
-    requireOpen();
+  private Map<String, OnnxTensor> feed(IoBuffers io, Map<String, Tensor> inputs) {
     for (String name : inputs.keySet()) {
       if (graph.inputs().stream().noneMatch(v -> v.name().equals(name))) {
         throw new BackendException("graph '" + graph.name() + "' has no input '" + name + "'; its inputs are " + inputNames());
@@ -132,14 +175,14 @@ final class OrtRunner implements Runner {
         throw new BackendException("graph '" + graph.name() + "': no tensor given for input '" + vi.name() + "'");
       }
       check(vi, t);
-      InputSlot slot = slots.get(vi.name());
+      InputSlot slot = io.slots.get(vi.name());
       if (slot == null || !slot.fits(t)) {
         if (slot != null) {
           slot.close();
-          slots.remove(vi.name());
+          io.slots.remove(vi.name());
         }
         slot = new InputSlot(env, vi.name(), t.type(), t.shape());
-        slots.put(vi.name(), slot);
+        io.slots.put(vi.name(), slot);
       }
       slot.fill(t);
       feed.put(vi.name(), slot.tensor);
@@ -215,16 +258,13 @@ final class OrtRunner implements Runner {
 
   @Override
   public void close() {
-    if (closed) {
+    if (!gate.close()) {
       return;
     }
-    closed = true;
-    if (pinned != null) {
-      pinned.close();
-      pinned = null;
+    // No call is in flight any more, so every buffer set is back in the idle queue.
+    for (IoBuffers io = idle.pollFirst(); io != null; io = idle.pollFirst()) {
+      io.close();
     }
-    slots.values().forEach(InputSlot::close);
-    slots.clear();
     try {
       session.close();
     } catch (OrtException e) {

@@ -6,6 +6,8 @@ import io.quantkit.ModelFormatException;
  * A well-formed ONNX tensor whose element type quantkit cannot hold (DOUBLE, STRING, FLOAT16,
  * BOOL, ...). Distinct from a corrupt file so that callers can tell "valid model, outside what
  * quantkit supports" from "broken model".
+ *
+ * <p>Thread-safety: as {@link io.quantkit.QuantkitException}.
  */
 public class UnsupportedDataTypeException extends ModelFormatException {
   private static final long serialVersionUID = 1L;

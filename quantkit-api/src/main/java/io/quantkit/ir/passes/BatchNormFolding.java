@@ -27,6 +27,8 @@ import java.util.Set;
  * <p>A BatchNorm is left as is when its input is not a Conv output read by it alone (and not a
  * graph output), or when any of its parameters or the conv's weight and bias are not constant
  * FLOAT32 initializers of matching length. Folding is idempotent.
+ *
+ * <p>Thread-safety: stateless; thread-safe (graphs are immutable, a new one is returned).
  */
 public final class BatchNormFolding {
   private BatchNormFolding() {}
