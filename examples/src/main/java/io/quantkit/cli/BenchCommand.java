@@ -1,50 +1,60 @@
 package io.quantkit.cli;
 
-import io.quantkit.backend.Backend;
 import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
+import io.quantkit.bench.BenchDriver;
+import io.quantkit.bench.BenchOutput;
+import io.quantkit.bench.BenchResults;
+import io.quantkit.bench.Profile;
 import io.quantkit.data.Dataset;
 import io.quantkit.eval.Throughput;
 import io.quantkit.ir.Graph;
 import io.quantkit.pytorch.PyTorchBackend;
 import io.quantkit.pytorch.PyTorchEngine;
-import io.quantkit.quant.Calibration;
 import io.quantkit.quant.CalibrationMethod;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * A repeatable throughput measurement (median of timed batches after warm-up). Every figure of a
- * run comes from the same process, so ratios between backends or batch sizes are comparable.
+ * Speed. {@code --jmh} runs the JMH benchmark set of quantkit-bench through its interleaved driver
+ * (quantkit's Runner vs raw ONNX Runtime vs native ONNX Runtime, INT8 vs FP32, every backend,
+ * per-call cost, ORT's per-op profile, calibration cost) and writes a Markdown report: the figures
+ * the README quotes. {@code --calibration} runs only the calibration-cost benchmarks. Without either,
+ * a quick in-process check (median of timed batches after warm-up) of any model, FP32 and
+ * optionally INT8 in alternating rounds.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Images/s of a model on one or more backends and batch sizes (median of timed runs after warm-up).")
+    description = "Benchmarks: --jmh for the JMH set and its Markdown report; --calibration for calibration cost (JMH); "
+        + "otherwise a quick images/s check of one model.")
 final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model = new ModelOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
-  @Option(names = "--backends", split = ",", defaultValue = "onnx", description = "Backends to measure (default ${DEFAULT-VALUE}).")
+  @Option(names = "--backends", split = ",", defaultValue = "onnx",
+      description = "Backends to measure (quick check default: ${DEFAULT-VALUE}; --jmh default: every backend found).")
   List<String> backends;
 
-  @Option(names = "--batch-sizes", split = ",", defaultValue = "1,32", description = "Batch sizes (default ${DEFAULT-VALUE}).")
+  @Option(names = "--batch-sizes", split = ",", defaultValue = "1,32", description = "Quick check: batch sizes (default ${DEFAULT-VALUE}).")
   List<Integer> batchSizes;
 
-  @Option(names = "--warmup", defaultValue = "20", description = "Unmeasured runs per case (default ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "20", description = "Quick check: unmeasured runs per case (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--iterations", defaultValue = "100", description = "Measured runs per case (default ${DEFAULT-VALUE}).")
+  @Option(names = "--iterations", defaultValue = "100", description = "Quick check: measured runs per case (default ${DEFAULT-VALUE}).")
   int iterations;
 
   @Option(names = "--int8", paramLabel = "FILE",
@@ -55,14 +65,37 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--split", defaultValue = "test", hidden = true)
   String split;
 
+  @Option(names = "--jmh", description = "Run the JMH benchmark set (ResNet8 FP32/INT8, batch 1/32, 1-2 threads) and write a Markdown report.")
+  boolean jmh;
+
   @Option(names = "--calibration", split = ",", paramLabel = "METHOD",
-      description = "Instead: median cost of calibrating on 500 training images with these methods, as a multiple of one FP32 pass over the same images on the first backend.")
+      description = "JMH: median cost of calibrating ResNet8 on 500 training images with these methods, as a multiple of one FP32 pass "
+          + "over the same images, measured in alternation.")
   List<String> calibrationMethods;
+
+  @Option(names = "--profile", defaultValue = "short",
+      description = "JMH: short (about 5 minutes on 2 cores) or full (spinning grid at 1 and 2 threads, more rounds; default ${DEFAULT-VALUE}).")
+  String profile;
+
+  @Option(names = "--out-dir", defaultValue = "out/bench",
+      description = "JMH: where the models, the report bench-<profile>.md and its samples (.json) go (default ${DEFAULT-VALUE}).")
+  Path outDir;
+
+  @Option(names = "--native-dir", paramLabel = "DIR",
+      description = "JMH: where onnxruntime-node is (or gets npm-installed) for the native ONNX Runtime baseline (default: OUT-DIR/node).")
+  Path nativeDir;
+
+  @Option(names = "--no-native", description = "JMH: skip the native ONNX Runtime baseline.")
+  boolean noNative;
+
+  @Option(names = "--sections", split = ",", paramLabel = "SECTION",
+      description = "JMH: only these parts: hot_path, other_backends, probe, op_profile, calibration (default: all).")
+  List<String> sections;
 
   @Override
   public Integer call() {
-    if (calibrationMethods != null) {
-      return calibrationCost(model.load());
+    if (jmh || calibrationMethods != null) {
+      return jmhRun();
     }
     DataOptions data = new DataOptions();
     data.split = split;
@@ -124,65 +157,54 @@ final class BenchCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /**
-   * Each round times one plain FP32 pass and then one calibration per method, so a slow phase of
-   * the machine hits both sides of a ratio; reports per-method medians of the times and of the
-   * per-round ratios, after {@code warmup} unmeasured rounds.
-   */
-  private int calibrationCost(Graph graph) {
-    PrintWriter out = spec.commandLine().getOut();
-    RunnerOptions options = RunnerOptions.builder().threads(common.threads).build();
-    Backend backend = Backends.named(backends.get(0));
-    DataOptions data = new DataOptions();
-    data.split = "train";
-    data.limit = 500;
-    Dataset calib = data.open();
-    int fp32Batch = 100;
-    List<Calibration> calibrations = new ArrayList<>();
-    for (String method : calibrationMethods) {
-      calibrations.add(Calibration.builder().method(CalibrationMethod.valueOf(method.toUpperCase(Locale.ROOT)))
-          .calibSize(calib.size()).runnerOptions(options).build());
+  private int jmhRun() {
+    if (model.model != null || int8 != null) {
+      throw new ParameterException(spec.commandLine(),
+          "--jmh and --calibration measure the benchmark set's ResNet8; --model and --int8 are for the quick check");
     }
-    double[] fp32 = new double[iterations];
-    double[][] seconds = new double[calibrations.size()][iterations];
-    double[][] ratios = new double[calibrations.size()][iterations];
-    try (Runner runner = backend.compile(graph, options)) {
-      Runnable fp32Pass = () -> {
-        for (int from = 0; from < calib.size(); from += fp32Batch) {
-          runner.run(calib.batch(from, Math.min(calib.size(), from + fp32Batch)).images());
-        }
-      };
-      for (int round = -warmup; round < iterations; round++) {
-        double plain = secondsOf(fp32Pass);
-        for (int m = 0; m < calibrations.size(); m++) {
-          Calibration c = calibrations.get(m);
-          double t = secondsOf(() -> c.calibrate(graph, calib, backend));
-          if (round >= 0) {
-            seconds[m][round] = t;
-            ratios[m][round] = t / plain;
-          }
-        }
-        if (round >= 0) {
-          fp32[round] = plain;
+    Profile p;
+    try {
+      p = Profile.parse(profile);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--profile must be short or full, not '" + profile + "'");
+    }
+    boolean backendsGiven = spec.commandLine().getParseResult().hasMatchedOption("--backends");
+    BenchDriver.Options options = BenchDriver.Options.of(p, outDir)
+        .withNativeDir(noNative ? Optional.empty() : Optional.of(nativeDir != null ? nativeDir : outDir.resolve("node")))
+        .withBackends(backendsGiven ? backends : List.of());
+    if (sections != null) {
+      EnumSet<BenchDriver.Section> chosen = EnumSet.noneOf(BenchDriver.Section.class);
+      for (String name : sections) {
+        try {
+          chosen.add(BenchDriver.Section.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), "unknown section '" + name
+              + "' (hot_path, other_backends, probe, op_profile, calibration)");
         }
       }
+      options = options.withSections(chosen);
     }
-    out.printf("one FP32 pass over %d calibration images on %s (batch %d): %.1f ms (median of %d rounds)%n", calib.size(),
-        backend.name(), fp32Batch, median(fp32) * 1e3, iterations);
-    out.printf("%-12s %14s %16s %20s%n", "method", "calibrate ms", "x FP32 pass", "min..max x (rounds)");
-    for (int m = 0; m < calibrations.size(); m++) {
-      double[] r = ratios[m].clone();
-      Arrays.sort(r);
-      out.printf("%-12s %14.1f %15.2fx %13.2f..%.2fx%n", calibrationMethods.get(m), median(seconds[m]) * 1e3, median(ratios[m]),
-          r[0], r[r.length - 1]);
+    if (calibrationMethods != null) {
+      for (String m : calibrationMethods) {
+        try {
+          CalibrationMethod.valueOf(m.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), "unknown calibration method '" + m + "' (minmax, percentile, entropy, mse)");
+        }
+      }
+      options = options.withCalibrationMethods(calibrationMethods);
+      if (!jmh) {
+        options = options.withSections(EnumSet.of(BenchDriver.Section.CALIBRATION));
+      }
     }
+    PrintWriter out = spec.commandLine().getOut();
+    BenchResults results = BenchDriver.run(options, line -> {
+      out.println(line);
+      out.flush();
+    });
+    Path md = BenchOutput.write(results, outDir, "./quantkit " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+    out.println("report: " + md);
     return 0;
-  }
-
-  private static double secondsOf(Runnable work) {
-    long start = System.nanoTime();
-    work.run();
-    return (System.nanoTime() - start) / 1e9;
   }
 
   private static double median(double[] values) {

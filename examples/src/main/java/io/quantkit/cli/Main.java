@@ -4,12 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 
-/**
- * The {@code quantkit} command line. Library code never prints; everything a user sees is said here.
- *
- * <p>Thread-safety: {@link #run} builds its own command objects per call, but commands print to
- * {@code System.out}/{@code System.err}: run one CLI invocation at a time per JVM.
- */
+/** The {@code quantkit} command line. Library code never prints; everything a user sees is said here. */
 @Command(
     name = "quantkit",
     mixinStandardHelpOptions = true,
@@ -28,6 +23,10 @@ import picocli.CommandLine.Model.CommandSpec;
       SoakCommand.class,
       CommandLine.HelpCommand.class
     })
+/**
+ * Thread-safety: {@link #run} builds its own command objects per call, but commands print to {@code
+ * System.out}/{@code System.err}: run one CLI invocation at a time per JVM.
+ */
 public final class Main {
 
   public static void main(String[] args) {

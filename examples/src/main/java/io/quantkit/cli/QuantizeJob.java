@@ -74,7 +74,7 @@ final class QuantizeJob implements Callable<Integer> {
     Path modelPath = cmd.model.path();
     Graph fp32 = cmd.model.load();
     QuantizeCommand.QuantizationOptions.CalibrationSet calibSet = cmd.quant.calibrationSet(cmd.calibData);
-    calibSet.warning().ifPresent(w -> out.println("warning: " + w));
+    calibSet.warning().ifPresent(err::println);
     Dataset calib = calibSet.dataset();
     Dataset test = Cifar10.test(QuantkitHome.fromEnvironment());
     if (o.evalLimit != null) {

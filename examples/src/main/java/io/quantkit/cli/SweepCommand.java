@@ -61,14 +61,14 @@ final class SweepCommand implements Callable<Integer> {
       description = "Also measure agreement with FP32 on the 10,000 JPEG test images (default ${DEFAULT-VALUE}).")
   boolean jpeg;
 
-  @Option(names = "--calib-backend", defaultValue = "reference",
-      description = "Backend that runs calibration (default ${DEFAULT-VALUE}: plans are then the same on every CPU).")
-  String calibBackend;
-
   @Option(names = "--also-on", split = ",", defaultValue = "pytorch",
       description = "Also run each INT8 model on these backends: flips vs FP32 and agreement with ONNX Runtime (default "
           + "${DEFAULT-VALUE}; --also-on= for none).")
   List<String> alsoOn;
+
+  @Option(names = "--calib-backend", defaultValue = "reference",
+      description = "Backend that runs calibration (default ${DEFAULT-VALUE}: plans are then the same on every CPU).")
+  String calibBackend;
 
   @Option(names = "--out-dir", defaultValue = "out/sweep", description = "Where the .qdq.onnx files, plans and table go (default ${DEFAULT-VALUE}).")
   Path outDir;

@@ -70,6 +70,21 @@ class MainTest {
     assertTrue(e.out().contains("flipped"), e.out());
   }
 
+  /** Refused before any benchmark starts (the JMH set itself runs in quantkit-bench's tests and from the README). */
+  @Test
+  void benchRefusesUnknownProfilesMethodsAndSections(@TempDir Path dir) {
+    Result profile = run("bench", "--jmh", "--profile", "fastest", "--out-dir", dir.toString());
+    assertTrue(profile.exit() != 0);
+    assertTrue(profile.err().contains("--profile must be short or full, not 'fastest'"), profile.err());
+    Result method = run("bench", "--calibration", "minmax,kmeans", "--out-dir", dir.toString());
+    assertTrue(method.exit() != 0);
+    assertTrue(method.err().contains("unknown calibration method 'kmeans'"), method.err());
+    Result section = run("bench", "--jmh", "--sections", "hot_path,gpu", "--out-dir", dir.toString());
+    assertTrue(section.exit() != 0);
+    assertTrue(section.err().contains("unknown section 'gpu'"), section.err());
+    assertFalse(Files.exists(dir.resolve("bench-short.md")));
+  }
+
   @Test
   void badInputGivesOneLineAndNonZeroExit(@TempDir Path dir) throws Exception {
     Path junk = dir.resolve("junk.h5");

@@ -15,7 +15,6 @@ import java.util.List;
  * understands travel in {@link RunnerOptions#extension(Class)}. Every backend module runs the
  * shared conformance suite ({@code io.quantkit.conformance.BackendConformanceKit} in
  * quantkit-onnx's test-jar); CONTRIBUTING.md lists the steps of adding a backend.
- *
  * <p>Thread-safety: implementations must be thread-safe ({@link #compile} and {@link #open} may be
  * called from several threads at once), and every runner they return follows {@link Runner}'s
  * contract: one runner may be shared by many threads.

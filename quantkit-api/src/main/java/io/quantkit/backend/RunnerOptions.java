@@ -10,6 +10,7 @@ import java.util.Optional;
  * Options every backend understands, plus typed extensions for settings only one backend has
  * ({@link #extension(Class)}: ONNX Runtime's {@code OrtOptions}, for instance). A backend ignores
  * what does not apply to it and the extensions of other backends. Immutable.
+ * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not (one thread builds).
  */
 public final class RunnerOptions {
   /** How much the backend may rewrite the graph before running it. */
@@ -42,7 +43,12 @@ public final class RunnerOptions {
     return new Builder();
   }
 
-  /** Intra-op threads; 0 lets the backend decide (usually all cores). */
+  /**
+   * Intra-op threads; 0 (the default) lets the backend decide (usually all cores). On a busy 2-core
+   * machine ({@code quantkit bench --jmh --profile full}, medians of interleaved rounds), 2 threads
+   * that do not spin ran ResNet8 faster than 1 thread at batch 32 and about as fast at batch 1
+   * (0.95-1.15x); see the README's speed section.
+   */
   public int threads() {
     return threads;
   }
@@ -52,10 +58,13 @@ public final class RunnerOptions {
   }
 
   /**
-   * A hint for backends whose idle worker threads can spin: whether they may (the default: lowest
-   * latency when the backend has the cores to itself) or should block. Callers that do their own
-   * work between runs on the same cores, as calibration does with its statistics, turn it off. A
-   * backend's own extension may override it (ONNX Runtime: {@code OrtOptions.spinning}).
+   * A hint for backends whose idle worker threads can spin: whether they may, or should block (the
+   * default). Spinning saves a wake-up per parallel op when the backend has the cores to itself, but
+   * a spinning worker burns a core that the caller, the GC or another process needs: on a busy
+   * 2-core machine 2 spinning threads ran ResNet8 at 0.55-1.23x the speed of 1 thread (medians of
+   * {@code quantkit bench --jmh --profile full}), below 2 blocking threads in every configuration.
+   * Turn it on for the lowest batch-1 latency on cores nothing else uses. A backend's own extension
+   * may override it (ONNX Runtime: {@code OrtOptions.spinning}).
    */
   public boolean busyWait() {
     return busyWait;
@@ -84,7 +93,7 @@ public final class RunnerOptions {
   public static final class Builder {
     private int threads;
     private Optimization optimization = Optimization.ALL;
-    private boolean busyWait = true;
+    private boolean busyWait = false;
     private final Map<Class<?>, Object> extensions = new LinkedHashMap<>();
 
     private Builder() {}

@@ -8,6 +8,8 @@ import java.util.Objects;
 /**
  * Images and their labels. Images are NHWC float32 raw pixel values 0..255 (the ResNet8 input
  * contract); labels are class indices. Immutable: the labels are copied in and out.
+ *
+ * <p>Thread-safety: immutable, safe to share between threads.
  */
 public final class Batch {
   private final Tensor images;

@@ -1,27 +1,27 @@
 package io.quantkit.internal;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.quantkit.ModelFormatException;
 import io.quantkit.QuantkitException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,22 +31,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.BiFunction;
 
-/**
- * The conventions of every JSON file quantkit writes and reads (plans, accuracy and comparison
- * reports, inspection reports), in one place:
- *
- * <ul>
- *   <li>{@code save(Path)} writes atomically (temporary file in the target's folder, then a
- *       rename); a failure is a {@link QuantkitException} naming the file and leaves nothing
- *       behind.
- *   <li>{@code load(Path)} and {@code fromJson(String)} fail with a {@link ModelFormatException}
- *       naming the file (missing, unreadable, malformed, or of a format this version does not
- *       read). No checked exceptions.
- *   <li>Every artifact carries a {@code "format"} tag such as {@code "quantkit.accuracy-report/1"};
- *       readers accept the current tag, the previous one, and files without a tag (written before
- *       tags existed), and reject any other tag.
- * </ul>
- */
+/** The JSON conventions of every file quantkit writes (plans, reports). */
 public final class JsonFiles {
   /**
    * Indented output; unknown properties are ignored on reading so that files written by a newer
@@ -88,12 +73,9 @@ public final class JsonFiles {
     }
   }
 
-  /**
-   * Parses {@code json}; {@link ModelFormatException} when it is not a valid {@code what}, with one
-   * line: where in the JSON and what is wrong ({@link #describe}).
-   */
+  /** Parses {@code json}; a one-line {@link ModelFormatException} (JSON path, what is wrong) when it is not a valid {@code what}. */
   public static <T> T fromJson(String json, Class<T> type, String what) {
-    return parse(json, type, what, what + " JSON", ModelFormatException::new);
+    return parse(json, type, what, "the JSON", ModelFormatException::new);
   }
 
   /** Writes {@code value} to {@code file} as JSON, atomically; {@link QuantkitException} naming the file on failure. */
@@ -101,16 +83,16 @@ public final class JsonFiles {
     String json = toJson(value, what);
     try {
       writeAtomically(file, json);
-    } catch (IOException e) {
-      throw new QuantkitException("cannot write " + what + " " + file + ": " + AtomicFiles.reason(e), e);
+    } catch (IOException | UncheckedIOException e) {
+      throw new QuantkitException("cannot write " + what + " " + file + ": " + e, e);
     }
   }
 
-  /**
-   * Reads a {@code what} from {@code file}; {@link ModelFormatException} on any failure, in one
-   * line: the file, the JSON path and what is wrong ({@link #read}).
-   */
+  /** Reads a {@code what} from {@code file}; a one-line {@link ModelFormatException} naming the file on any failure. */
   public static <T> T load(Path file, Class<T> type, String what) {
+    if (!Files.exists(file)) {
+      throw new ModelFormatException(what + " file " + file + " does not exist");
+    }
     return read(file, type, what, ModelFormatException::new);
   }
 
@@ -133,8 +115,6 @@ public final class JsonFiles {
             + "-byte limit of quantkit's JSON files", null);
       }
       bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw error.apply(what + " file " + file + " does not exist", e);
     } catch (IOException e) {
       throw error.apply("cannot read " + what + " " + file + ": " + AtomicFiles.reason(e), e);
     }

@@ -16,7 +16,6 @@ import com.google.common.primitives.ImmutableIntArray;
  * compile error in each of them until it handles the op. Passes for which every op has a safe
  * default (an op the QDQ placement does not know stays FP32) extend {@link FallbackVisitor}
  * instead. See CONTRIBUTING.md for the files an op touches.
- *
  * <p>Thread-safety: every op is an immutable value, safe to share between threads.
  */
 public sealed interface Op {

@@ -68,6 +68,9 @@ import java.util.function.Consumer;
  * calibration neither competes with nor waits behind the application's parallel streams.
  *
  * <p>Immutable and reusable; one instance may calibrate from several threads at once.
+ *
+ * <p>Thread-safety: thread-safe; concurrent {@link #calibrate} calls keep their statistics apart. Its
+ * {@link Builder} is not.
  */
 public final class Calibration {
   private static final AtomicInteger POOLS = new AtomicInteger();

@@ -20,6 +20,8 @@ import java.util.Set;
  * each tensor is quantized, the scale ratio at every Add fed by two DequantizeLinear nodes, and
  * weight storage. JSON ({@link #toJson}, {@link #save}, {@link #load}) tagged {@link #FORMAT};
  * {@link #toText} is a table. Immutable: arrays are copied in and out.
+ *
+ * <p>Thread-safety: immutable and thread-safe.
  */
 @JsonPropertyOrder({"format", "graph", "nodes", "quantizeLinear", "dequantizeLinear", "quantizeShare", "dequantizeShare",
     "opCounts", "tensors", "adds", "weights"})

@@ -27,6 +27,8 @@ import java.util.TreeMap;
  * residual Adds are found through {@link QuantizedOpGroups}, the grouping backends use.
  *
  * <p>Stateless and thread-safe.
+ *
+ * <p>Thread-safety: stateless; thread-safe.
  */
 public final class QdqInspector {
   private QdqInspector() {}

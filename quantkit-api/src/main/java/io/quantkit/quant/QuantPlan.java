@@ -28,7 +28,9 @@ import java.util.Set;
  * the ReLU's output (the producer's own output is then never materialized in FP32).
  *
  * <p>Immutable. Round-trips through JSON exactly ({@link #toJson}, {@link #fromJson}, {@link #save},
- * {@link #load}); the file carries {@link #FORMAT}. Thread-safe; its {@link Builder} is not.
+ * {@link #load}); the file carries {@link #FORMAT}.
+ *
+ * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not.
  */
 @JsonPropertyOrder({"format", "graph", "calibration", "options", "tensors", "observations", "metadata"})
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -39,7 +39,7 @@ public final class ReferenceBackend implements Backend {
   @Override
   public Capabilities capabilities() {
     return Capabilities.builder().ops(Op.classes()).dataTypes(EnumSet.allOf(DataType.class)).integerQdqKernels(false)
-        .threadSafeRunners(false).build();
+        .threadSafeRunners(true).build();
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.quantkit.BackendException;
 import io.quantkit.GraphException;
 import io.quantkit.QuantkitException;
 import io.quantkit.UnsupportedOpsException;
+import io.quantkit.UnsupportedOpException;
 import io.quantkit.backend.RunGate;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;

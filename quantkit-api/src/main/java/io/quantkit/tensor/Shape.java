@@ -23,10 +23,21 @@ public final class Shape {
     if (dims.length == 0) {
       return SCALAR;
     }
+    int[] copy = dims.clone();
+    checkDims(copy);
+    return new Shape(copy);
+  }
+
+  /**
+   * Backends call {@link #of} on every run, so the message is built only on failure (Guava's
+   * checkArgument would have formatted the dimensions eagerly, allocating on every call).
+   */
+  private static void checkDims(int[] dims) {
     for (int d : dims) {
-      Preconditions.checkArgument(d >= UNKNOWN, "negative dimension %s in %s", d, Arrays.toString(dims));
+      if (d < UNKNOWN) {
+        throw new IllegalArgumentException("negative dimension " + d + " in " + Arrays.toString(dims));
+      }
     }
-    return new Shape(dims.clone());
   }
 
   public static Shape of(long... dims) {
@@ -35,7 +46,8 @@ public final class Shape {
       Preconditions.checkArgument(dims[i] <= Integer.MAX_VALUE, "dimension %s too large", dims[i]);
       ints[i] = (int) Math.max(UNKNOWN, dims[i]);
     }
-    return of(ints);
+    // ints is fresh and every value >= UNKNOWN: no second copy, no check.
+    return ints.length == 0 ? SCALAR : new Shape(ints);
   }
 
   public static Shape scalar() {

@@ -52,7 +52,7 @@ public final class OrtBackend implements Backend {
   @Override
   public Capabilities capabilities() {
     return Capabilities.builder().ops(Op.classes()).dataTypes(EnumSet.allOf(DataType.class)).integerQdqKernels(true)
-        .threadSafeRunners(false).build();
+        .threadSafeRunners(true).build();
   }
 
   /** The capabilities' op and type check, plus attribute values ONNX Runtime's CPU kernels refuse. */

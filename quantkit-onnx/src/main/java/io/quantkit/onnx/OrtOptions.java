@@ -10,6 +10,8 @@ import java.util.Optional;
  * {@code RunnerOptions.builder().extension(OrtOptions.builder()...build())}; the ONNX Runtime
  * backend reads them with {@code options.extension(OrtOptions.class)}, other backends ignore
  * them. Immutable.
+ *
+ * <p>Thread-safety: immutable and thread-safe; its builder is not.
  */
 public final class OrtOptions {
   private final Path optimizedModelPath;

@@ -10,7 +10,15 @@ import io.quantkit.backend.Backend;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.backend.Signature;
+import io.quantkit.UnsupportedOpException;
+import io.quantkit.backend.Capabilities;
+import io.quantkit.backend.UnsupportedNode;
 import io.quantkit.ir.Graph;
+import io.quantkit.ir.Op;
+import io.quantkit.ir.passes.BatchNormFolding;
+import io.quantkit.tensor.DataType;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +41,40 @@ public final class PyTorchBackend implements Backend {
     return NAME;
   }
 
+  /**
+   * Every IR op (FP32 on PyTorch's operators; QDQ groups with an integer kernel on quantized
+   * tensors), every element type, runners shared by threads. Attribute values PyTorch cannot take
+   * show up in {@link #check}.
+   */
+  @Override
+  public Capabilities capabilities() {
+    return Capabilities.builder().ops(Op.classes()).dataTypes(EnumSet.allOf(DataType.class)).integerQdqKernels(true)
+        .threadSafeRunners(true).build();
+  }
+
+  /** The capabilities' check, then the TorchScript translation itself (cheap: no libtorch involved). */
+  @Override
+  public List<UnsupportedNode> check(Graph graph) {
+    List<UnsupportedNode> out = new ArrayList<>(capabilities().check(graph, NAME));
+    if (out.isEmpty()) {
+      try {
+        TorchScriptTranslator.translate(graph);
+      } catch (UnsupportedOpException e) {
+        out.add(UnsupportedNode.of(e));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Unless optimizations are off, inference BatchNorms are folded into the convolutions before
+   * them first (tensor names, so the runner's contract, stay the same): PyTorch then runs one
+   * operator instead of two per layer. {@link TorchScriptModel#save} keeps the layers as they are.
+   */
   @Override
   public Runner compile(Graph graph, RunnerOptions options) {
-    TorchScriptExport export = TorchScriptModel.export(graph);
+    Graph prepared = options.optimization() == RunnerOptions.Optimization.NONE ? graph : BatchNormFolding.apply(graph);
+    TorchScriptExport export = TorchScriptModel.export(prepared);
     return load(export.bytes(), graph, export.signature(), export, options);
   }
 

@@ -10,6 +10,8 @@ import io.quantkit.ir.Op;
 import io.quantkit.ir.Padding;
 import io.quantkit.ir.ShapeInference;
 import io.quantkit.ir.ValueInfo;
+import io.quantkit.ir.passes.QuantizedOpGroup;
+import io.quantkit.ir.passes.QuantizedOpGroups;
 import io.quantkit.pytorch.TorchTensor.ScalarType;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
@@ -93,6 +95,8 @@ final class TorchScriptTranslator {
   private final Graph g;
   private final Map<String, ValueInfo> infos;
   private final Map<String, Val> values = new HashMap<>();
+  /** The quantized op groups of the graph, by compute node name. */
+  private final Map<String, QuantizedOpGroup> groups = new HashMap<>();
   private final Map<String, String> materialized = new HashMap<>();
   private final Set<String> absorbed = new HashSet<>();
   private final PyNames vars = new PyNames();
@@ -113,6 +117,9 @@ final class TorchScriptTranslator {
       inferred = Map.of();
     }
     this.infos = inferred;
+    for (QuantizedOpGroup group : QuantizedOpGroups.find(g)) {
+      groups.put(group.node().name(), group);
+    }
     this.root = new TorchModule(classes.fresh(PyNames.className(g.name().isEmpty() ? "Model" : g.name())));
   }
 
@@ -165,9 +172,17 @@ final class TorchScriptTranslator {
 
   private void quantizeLinear(Node n, Op.QuantizeLinear op) {
     quantized = true;
-    QParams q = activationParams(n, op.axis());
     Val in = value(n.input(0));
     String out = n.output();
+    if (constant(n, n.input(1)).size() != 1) {
+      warnings.add("QuantizeLinear '" + n.name() + "' of '" + n.input(0) + "': per-axis quantization of an activation has "
+          + "no PyTorch quantized tensor kernels behind it; computed in FP32 with ONNX's arithmetic (x / scale, round half "
+          + "to even, + zero point, saturate)");
+      values.put(out, new Plain(emulated(n, floatOf(in, n), true, op.axis())));
+      count("QuantizeLinear in FP32 arithmetic");
+      return;
+    }
+    QParams q = activationParams(n, op.axis());
     if (in instanceof Dq d && d.src().q().equals(q)) {
       // DequantizeLinear then QuantizeLinear with the same parameters gives back the same integers
       values.put(out, d.src());
@@ -192,10 +207,65 @@ final class TorchScriptTranslator {
       values.put(n.output(), new ConstDq(x, c.value(), scales, zps, axis, c.value().type()));
     } else if (in instanceof Quant q) {
       values.put(n.output(), new Dq(q));
+    } else if (in instanceof Plain p) {
+      // integers that are not a quantized tensor of PyTorch's (a graph input, INT32, per-axis data)
+      values.put(n.output(), new Plain(emulated(n, p.var(), false, op.axis())));
+      count("DequantizeLinear in FP32 arithmetic");
     } else {
-      throw new UnsupportedOpException(n.name(), n.op().type(), "input '" + x + "' is neither a quantized activation "
-          + "(the output of a QuantizeLinear) nor a constant; the PyTorch backend keeps tensors of other integer "
-          + "types out of quantized code");
+      throw new UnsupportedOpException(n.name(), n.op().type(), "input '" + x + "' is in an unexpected form");
+    }
+  }
+
+  /**
+   * QuantizeLinear ({@code quantize}) or DequantizeLinear in float arithmetic, exactly as ONNX
+   * defines them: a submodule named after the node holds the scale and zero point, shaped to
+   * broadcast along the node's axis.
+   */
+  private String emulated(Node n, String x, boolean quantize, int axisAttribute) {
+    Tensor scale = constant(n, n.input(1));
+    Tensor zp = n.input(2).isEmpty() ? null : constant(n, n.input(2));
+    DataType type = quantize ? (zp == null ? DataType.UINT8 : zp.type()) : null;
+    long[] shape;
+    if (scale.size() == 1) {
+      shape = new long[0];
+    } else {
+      int rank = rankOf(n, 0);
+      int axis = normAxis(axisAttribute, rank);
+      shape = new long[rank];
+      java.util.Arrays.fill(shape, 1);
+      shape[axis] = scale.size();
+    }
+    float[] zeros = new float[scale.size()];
+    for (int i = 0; zp != null && i < zeros.length; i++) {
+      zeros[i] = zp.getLong(i);
+    }
+    TorchModule m = new TorchModule(classes.fresh(PyNames.className(n.name())));
+    m.buffer("scale", TorchTensor.floats(shape, scale.toFloatArray()));
+    m.buffer("zero_point", TorchTensor.floats(shape, zeros));
+    String body;
+    if (quantize) {
+      QuantTypeRange r = QuantTypeRange.of(type, n);
+      body = "torch.to(torch.clamp(torch.add(torch.round(torch.div(x, self.scale)), self.zero_point), " + r.min + ", " + r.max
+          + "), " + r.code + ")";
+    } else {
+      body = "torch.mul(torch.sub(torch.to(x, 6), self.zero_point), self.scale)";
+    }
+    m.method(methodHeader(m, "forward", List.of("x: Tensor"), "Tensor") + "    return " + body + "\n");
+    String attr = attrs.fresh(n.name());
+    root.submodule(attr, m);
+    String var = vars.fresh(n.output());
+    let(var, "(self." + attr + ").forward(" + x + ")");
+    return var;
+  }
+
+  /** Range and c10 dtype code of a QuantizeLinear output type. */
+  private record QuantTypeRange(int min, int max, int code) {
+    static QuantTypeRange of(DataType type, Node n) {
+      switch (type) {
+        case UINT8: return new QuantTypeRange(0, 255, 0);
+        case INT8: return new QuantTypeRange(-128, 127, 1);
+        default: throw new UnsupportedOpException(n.name(), n.op().type(), "quantization to " + type);
+      }
     }
   }
 
@@ -227,21 +297,20 @@ final class TorchScriptTranslator {
   // quantized op groups: DequantizeLinear inputs -> op -> one QuantizeLinear
 
   private boolean tryQuantized(Node n) {
-    if (n.outputs().size() != 1 || g.outputs().contains(n.output())) {
+    QuantizedOpGroup group = groups.get(n.name());
+    if (group == null || n.outputs().size() != 1 || group.output().isEmpty() || group.output().get().alsoReadAsFloat()) {
       return false;
     }
-    List<Node> consumers = g.consumers(n.output());
-    if (consumers.size() != 1 || !(consumers.get(0).op() instanceof Op.QuantizeLinear qOp)
-        || !consumers.get(0).input(0).equals(n.output())) {
+    boolean anyQuantActivation = false;
+    for (QuantizedOpGroup.Input in : group.inputs()) {
+      anyQuantActivation |= quantized(in) != null;
+    }
+    if (!anyQuantActivation) {
       return false;
     }
-    boolean anyQuantInput = n.inputs().stream().anyMatch(i -> !i.isEmpty() && value(i) instanceof Dq);
-    if (!anyQuantInput) {
-      return false;
-    }
-    Node qNode = consumers.get(0);
-    QParams out = activationParams(qNode, qOp.axis());
-    String reason = quantizedOp(n, qNode, out);
+    Node qNode = group.output().get().quantize();
+    QParams out = activationParams(qNode, ((Op.QuantizeLinear) qNode.op()).axis());
+    String reason = n.op().accept(new QuantizedKernel(n, group, qNode, out));
     if (reason == null) {
       absorbed.add(qNode.name());
       quantized = true;
@@ -252,207 +321,258 @@ final class TorchScriptTranslator {
     return false;
   }
 
-  /** Emits {@code n} on quantized tensors; returns null on success, else why it cannot. */
-  private String quantizedOp(Node n, Node qNode, QParams out) {
-    Op op = n.op();
-    if (op instanceof Op.Conv c) {
-      return quantizedConv(n, c, qNode, out);
-    } else if (op instanceof Op.Gemm gemm) {
-      return quantizedLinear(n, gemm, qNode, out);
-    } else if (op instanceof Op.Add || op instanceof Op.Mul) {
-      return quantizedBinary(n, qNode, out, op instanceof Op.Add ? "add" : "mul");
-    } else if (op instanceof Op.Concat c) {
-      return quantizedConcat(n, c, qNode, out);
-    } else if (op instanceof Op.AveragePool || op instanceof Op.GlobalAveragePool || op instanceof Op.MaxPool
-        || op instanceof Op.Relu || op instanceof Op.Flatten || op instanceof Op.Reshape || op instanceof Op.Transpose) {
-      return quantizedUnary(n, qNode, out);
+  /** The quantized activation a group input dequantizes, or null (a float input, a constant). */
+  private Quant quantized(QuantizedOpGroup.Input in) {
+    Optional<String> q = in.quantizedTensor();
+    if (q.isEmpty() || in.constant().isPresent()) {
+      return null;
     }
-    return "PyTorch has no quantized kernel for " + op.type() + " in this backend";
-  }
-
-  private Quant quantInput(Node n, int slot) {
-    Val v = value(n.input(slot));
-    return v instanceof Dq d ? d.src() : null;
-  }
-
-  private String quantizedConv(Node n, Op.Conv c, Node qNode, QParams out) {
-    if (c.kernel().length() != 2) {
-      return "only 2-D convolutions have a quantized kernel here (kernel " + c.kernel() + ")";
-    }
-    Quant x = quantInput(n, 0);
-    if (x == null) {
-      return "its input '" + n.input(0) + "' is not quantized";
-    }
-    if (!(value(n.input(1)) instanceof ConstDq w) || w.type() != DataType.INT8) {
-      return "its weight '" + n.input(1) + "' is not an INT8 constant (PyTorch's conv kernels take qint8 weights)";
-    }
-    String wProblem = weightProblem(w, 0, n.input(1));
-    if (wProblem != null) {
-      return wProblem;
-    }
-    TorchTensor bias = biasOf(n, 2);
-    int[] inSpatial = spatial(n.input(0));
-    if (inSpatial == null && !(c.padding() instanceof Padding.Explicit) && !(c.padding() instanceof Padding.Valid)) {
-      return "'same' padding needs the input's spatial size, which is unknown";
-    }
-    Padding.Explicit pads = c.padding().resolve(inSpatial == null ? new int[2] : inSpatial, c.kernel(), c.strides(), c.dilations());
-    String attr = attrs.fresh(n.name());
-    TorchModule m = new TorchModule(classes.fresh(PyNames.className(n.name())));
-    m.attribute("weight", "Tensor", qint8Weight(w, false));
-    m.attribute("bias", "Optional[Tensor]", bias);
-    m.attribute("_packed_params", CONV_PACKED, null);
-    m.pickleStateAs(List.of("weight", "bias", "training"));
-    boolean symmetric = pads.begins().equals(pads.ends());
-    String padding = symmetric ? list(pads.begins()) : list(new int[] {0, 0});
-    m.method(getState(m, "weight", "bias"));
-    m.method(setState(m, "self._packed_params = ops.quantized.conv2d_prepack(state[0], state[1], " + list(c.strides()) + ", "
-        + padding + ", " + list(c.dilations()) + ", " + c.groups() + ")"));
-    StringBuilder f = new StringBuilder();
-    f.append(methodHeader(m, "forward", List.of("x: Tensor"), "Tensor"));
-    String in = "x";
-    if (!symmetric) {
-      f.append("    x0 = ").append(padQuantized("x", pads)).append('\n');
-      in = "x0";
-    }
-    f.append("    return ops.quantized.conv2d(").append(in).append(", self._packed_params, ").append(out.args()).append(")\n");
-    m.method(f.toString());
-    root.submodule(attr, m);
-    String var = vars.fresh(qNode.output());
-    let(var, "(self." + attr + ").forward(" + x.var() + ")");
-    count("quantized::conv2d");
-    values.put(qNode.output(), new Quant(var, out));
-    return null;
-  }
-
-  private String quantizedLinear(Node n, Op.Gemm gemm, Node qNode, QParams out) {
-    if (gemm.transA() || gemm.alpha() != 1f || gemm.beta() != 1f) {
-      return "only Gemm with alpha = beta = 1 and no transposed A maps to quantized::linear";
-    }
-    Quant x = quantInput(n, 0);
-    if (x == null) {
-      return "its input '" + n.input(0) + "' is not quantized";
-    }
-    if (!(value(n.input(1)) instanceof ConstDq w) || w.type() != DataType.INT8) {
-      return "its weight '" + n.input(1) + "' is not an INT8 constant (PyTorch's linear kernels take qint8 weights)";
-    }
-    int outAxis = gemm.transB() ? 0 : 1;
-    String wProblem = weightProblem(w, outAxis, n.input(1));
-    if (wProblem != null) {
-      return wProblem;
-    }
-    TorchTensor bias = biasOf(n, 2);
-    if (bias != null && bias.shape().length != 1) {
-      return "its bias '" + n.input(2) + "' is not a vector";
-    }
-    String attr = attrs.fresh(n.name());
-    TorchModule m = new TorchModule(classes.fresh(PyNames.className(n.name())));
-    m.attribute("weight", "Tensor", qint8Weight(w, !gemm.transB()));
-    m.attribute("bias", "Optional[Tensor]", bias);
-    m.attribute("_packed_params", LINEAR_PACKED, null);
-    m.pickleStateAs(List.of("weight", "bias", "training"));
-    m.method(getState(m, "weight", "bias"));
-    m.method(setState(m, "self._packed_params = ops.quantized.linear_prepack(state[0], state[1])"));
-    m.method(methodHeader(m, "forward", List.of("x: Tensor"), "Tensor")
-        + "    return ops.quantized.linear(x, self._packed_params, " + out.args() + ")\n");
-    root.submodule(attr, m);
-    String var = vars.fresh(qNode.output());
-    let(var, "(self." + attr + ").forward(" + x.var() + ")");
-    count("quantized::linear");
-    values.put(qNode.output(), new Quant(var, out));
-    return null;
-  }
-
-  private String quantizedBinary(Node n, Node qNode, QParams out, String kernel) {
-    Quant a = quantInput(n, 0);
-    Quant b = quantInput(n, 1);
-    if (a == null || b == null) {
-      return "not both inputs are quantized activations";
-    }
-    Shape sa = shape(n.input(0));
-    Shape sb = shape(n.input(1));
-    if (sa == null || !sa.equals(sb)) {
-      return "its inputs' shapes " + sa + " and " + sb + " are not known to be equal (quantized::" + kernel
-          + " is used without broadcasting)";
-    }
-    String var = vars.fresh(qNode.output());
-    let(var, "ops.quantized." + kernel + "(" + a.var() + ", " + b.var() + ", " + out.args() + ")");
-    count("quantized::" + kernel);
-    values.put(qNode.output(), new Quant(var, out));
-    return null;
-  }
-
-  private String quantizedConcat(Node n, Op.Concat c, Node qNode, QParams out) {
-    List<String> parts = new ArrayList<>();
-    for (int i = 0; i < n.inputs().size(); i++) {
-      Quant q = quantInput(n, i);
-      if (q == null) {
-        return "input '" + n.input(i) + "' is not a quantized activation";
-      }
-      parts.add(q.var());
-    }
-    String var = vars.fresh(qNode.output());
-    let(var, "ops.quantized.cat([" + String.join(", ", parts) + "], " + c.axis() + ", " + out.args() + ")");
-    count("quantized::cat");
-    values.put(qNode.output(), new Quant(var, out));
-    return null;
+    return values.get(q.get()) instanceof Quant quant ? quant : null;
   }
 
   /**
-   * Pooling, ReLU and layout ops on a quantized tensor keep its scale and zero point. Ops that move
-   * or select values exactly (max pooling, ReLU, layout) are quantized again when the plan gives
-   * the output other parameters; averaging is not (a second rounding), so it needs equal ones.
+   * Emits a quantized op group on PyTorch's integer kernels: null when it did, else why it cannot.
+   * One method per op that has such a kernel; every other op falls back to FP32.
    */
-  private String quantizedUnary(Node n, Node qNode, QParams out) {
-    Quant x = quantInput(n, 0);
-    if (x == null) {
-      return "its input '" + n.input(0) + "' is not quantized";
+  private final class QuantizedKernel extends Op.FallbackVisitor<String> {
+    private final Node n;
+    private final QuantizedOpGroup group;
+    private final Node qNode;
+    private final QParams out;
+
+    QuantizedKernel(Node n, QuantizedOpGroup group, Node qNode, QParams out) {
+      this.n = n;
+      this.group = group;
+      this.qNode = qNode;
+      this.out = out;
     }
-    Op op = n.op();
-    boolean averaging = op instanceof Op.AveragePool || op instanceof Op.GlobalAveragePool;
-    if (averaging && !x.q().equals(out)) {
-      return "PyTorch's quantized " + (op instanceof Op.AveragePool ? "avg_pool2d" : "adaptive_avg_pool2d")
-          + " keeps its input's scale and zero point (" + (float) x.q().scale() + ", " + x.q().zeroPoint()
-          + ") and the plan gives '" + qNode.output() + "' its own (" + (float) out.scale() + ", " + out.zeroPoint() + ")";
+
+    @Override
+    protected String fallback(Op op) {
+      return "PyTorch has no quantized kernel for " + op.type() + " in this backend";
     }
-    if (op instanceof Op.AveragePool p && p.kernel().length() != 2 || op instanceof Op.MaxPool mp && mp.kernel().length() != 2) {
-      return "only 2-D pooling has a quantized kernel here";
+
+    private Quant in(int slot) {
+      return slot < group.inputs().size() ? quantized(group.input(slot)) : null;
     }
-    if (op instanceof Op.GlobalAveragePool && (shape(n.input(0)) == null || shape(n.input(0)).rank() != 4)) {
-      return "only 4-D global average pooling has a quantized kernel here";
+
+    @Override
+    public String conv(Op.Conv c) {
+      if (c.kernel().length() != 2) {
+        return "only 2-D convolutions have a quantized kernel here (kernel " + c.kernel() + ")";
+      }
+      Quant x = in(0);
+      if (x == null) {
+        return "its input '" + n.input(0) + "' is not quantized";
+      }
+      String wProblem = weightProblem(group.input(1), 0);
+      if (wProblem != null) {
+        return wProblem;
+      }
+      TorchTensor bias = biasOf(n, 2);
+      int[] inSpatial = spatial(n.input(0));
+      if (inSpatial == null && c.padding() instanceof Padding.Same) {
+        return "'same' padding needs the input's spatial size, which is unknown";
+      }
+      Padding.Explicit pads = c.padding().resolve(inSpatial == null ? new int[2] : inSpatial, c.kernel(), c.strides(),
+          c.dilations());
+      String attr = attrs.fresh(n.name());
+      TorchModule m = new TorchModule(classes.fresh(PyNames.className(n.name())));
+      m.attribute("weight", "Tensor", qint8Weight(group.input(1), false));
+      m.attribute("bias", "Optional[Tensor]", bias);
+      m.attribute("_packed_params", CONV_PACKED, null);
+      m.pickleStateAs(List.of("weight", "bias", "training"));
+      boolean symmetric = pads.begins().equals(pads.ends());
+      String padding = symmetric ? list(pads.begins()) : list(new int[] {0, 0});
+      m.method(getState(m, "weight", "bias"));
+      m.method(setState(m, "self._packed_params = ops.quantized.conv2d_prepack(state[0], state[1], " + list(c.strides())
+          + ", " + padding + ", " + list(c.dilations()) + ", " + c.groups() + ")"));
+      StringBuilder f = new StringBuilder(methodHeader(m, "forward", List.of("x: Tensor"), "Tensor"));
+      String input = "x";
+      if (!symmetric) {
+        // a quantized tensor pads with its zero point, the quantized 0.0
+        f.append("    x0 = torch.constant_pad_nd(x, ").append(padList(pads)).append(", 0.)\n");
+        input = "x0";
+      }
+      f.append("    return ops.quantized.conv2d(").append(input).append(", self._packed_params, ").append(out.args())
+          .append(")\n");
+      m.method(f.toString());
+      root.submodule(attr, m);
+      return emit("(self." + attr + ").forward(" + x.var() + ")", "quantized::conv2d");
     }
-    if (op instanceof Op.MaxPool mp) {
+
+    @Override
+    public String gemm(Op.Gemm gemm) {
+      if (!linearLike(gemm)) {
+        return "only Gemm with alpha = beta = 1 and no transposed A maps to quantized::linear";
+      }
+      Quant x = in(0);
+      if (x == null) {
+        return "its input '" + n.input(0) + "' is not quantized";
+      }
+      String wProblem = weightProblem(group.input(1), gemm.transB() ? 0 : 1);
+      if (wProblem != null) {
+        return wProblem;
+      }
+      TorchTensor bias = biasOf(n, 2);
+      if (bias != null && bias.shape().length != 1) {
+        return "its bias '" + n.input(2) + "' is not a vector";
+      }
+      String attr = attrs.fresh(n.name());
+      TorchModule m = new TorchModule(classes.fresh(PyNames.className(n.name())));
+      m.attribute("weight", "Tensor", qint8Weight(group.input(1), !gemm.transB()));
+      m.attribute("bias", "Optional[Tensor]", bias);
+      m.attribute("_packed_params", LINEAR_PACKED, null);
+      m.pickleStateAs(List.of("weight", "bias", "training"));
+      m.method(getState(m, "weight", "bias"));
+      m.method(setState(m, "self._packed_params = ops.quantized.linear_prepack(state[0], state[1])"));
+      m.method(methodHeader(m, "forward", List.of("x: Tensor"), "Tensor")
+          + "    return ops.quantized.linear(x, self._packed_params, " + out.args() + ")\n");
+      root.submodule(attr, m);
+      return emit("(self." + attr + ").forward(" + x.var() + ")", "quantized::linear");
+    }
+
+    @Override
+    public String add(Op.Add op) {
+      return binary("add");
+    }
+
+    @Override
+    public String mul(Op.Mul op) {
+      return binary("mul");
+    }
+
+    private String binary(String kernel) {
+      Quant a = in(0);
+      Quant b = in(1);
+      if (a == null || b == null) {
+        return "not both inputs are quantized activations";
+      }
+      Shape sa = shape(n.input(0));
+      Shape sb = shape(n.input(1));
+      if (sa == null || !sa.equals(sb)) {
+        return "its inputs' shapes " + sa + " and " + sb + " are not known to be equal (quantized::" + kernel
+            + " is used without broadcasting)";
+      }
+      return emit("ops.quantized." + kernel + "(" + a.var() + ", " + b.var() + ", " + out.args() + ")", "quantized::" + kernel);
+    }
+
+    @Override
+    public String concat(Op.Concat c) {
+      List<String> parts = new ArrayList<>();
+      for (int i = 0; i < n.inputs().size(); i++) {
+        Quant q = in(i);
+        if (q == null) {
+          return "input '" + n.input(i) + "' is not a quantized activation";
+        }
+        parts.add(q.var());
+      }
+      return emit("ops.quantized.cat([" + String.join(", ", parts) + "], " + c.axis() + ", " + out.args() + ")",
+          "quantized::cat");
+    }
+
+    @Override
+    public String averagePool(Op.AveragePool p) {
+      if (p.kernel().length() != 2) {
+        return "only 2-D pooling has a quantized kernel here";
+      }
+      String why = symmetricPadding(p.padding(), p.kernel(), p.strides(), ones(2), "average-pool");
+      return why != null ? why : averaging("avg_pool2d");
+    }
+
+    @Override
+    public String globalAveragePool(Op.GlobalAveragePool op) {
+      Shape s = shape(n.input(0));
+      if (s == null || s.rank() != 4) {
+        return "only 4-D global average pooling has a quantized kernel here";
+      }
+      return averaging("adaptive_avg_pool2d");
+    }
+
+    @Override
+    public String maxPool(Op.MaxPool p) {
+      if (p.kernel().length() != 2) {
+        return "only 2-D pooling has a quantized kernel here";
+      }
+      String why = symmetricPadding(p.padding(), p.kernel(), p.strides(), p.dilations(), "max-pool");
+      return why != null ? why : passThrough();
+    }
+
+    @Override
+    public String relu(Op.Relu op) {
+      return passThrough();
+    }
+
+    @Override
+    public String flatten(Op.Flatten op) {
+      return passThrough();
+    }
+
+    @Override
+    public String reshape(Op.Reshape op) {
+      return passThrough();
+    }
+
+    @Override
+    public String transpose(Op.Transpose op) {
+      return passThrough();
+    }
+
+    private String symmetricPadding(Padding p, ImmutableIntArray kernel, ImmutableIntArray strides,
+        ImmutableIntArray dilations, String what) {
       int[] sp = spatial(n.input(0));
-      if (sp == null && mp.padding() instanceof Padding.Same) {
+      if (sp == null && p instanceof Padding.Same) {
         return "'same' padding needs the input's spatial size";
       }
-      Padding.Explicit pads = mp.padding().resolve(sp == null ? new int[2] : sp, mp.kernel(), mp.strides(), mp.dilations());
-      if (!pads.begins().equals(pads.ends())) {
-        return "asymmetric max-pool padding";
-      }
+      Padding.Explicit pads = p.resolve(sp == null ? new int[2] : sp, kernel, strides, dilations);
+      return pads.begins().equals(pads.ends()) ? null : "asymmetric " + what + " padding";
     }
-    if (op instanceof Op.AveragePool ap) {
-      int[] sp = spatial(n.input(0));
-      if (sp == null && ap.padding() instanceof Padding.Same) {
-        return "'same' padding needs the input's spatial size";
+
+    /** Averaging on a quantized tensor keeps its scale; quantizing again would round twice. */
+    private String averaging(String kernel) {
+      Quant x = in(0);
+      if (x == null) {
+        return "its input '" + n.input(0) + "' is not quantized";
       }
-      Padding.Explicit pads = ap.padding().resolve(sp == null ? new int[2] : sp, ap.kernel(), ap.strides(), ones(2));
-      if (!pads.begins().equals(pads.ends())) {
-        return "asymmetric average-pool padding";
+      if (!x.q().equals(out)) {
+        return "PyTorch's quantized " + kernel + " keeps its input's scale and zero point (" + (float) x.q().scale() + ", "
+            + x.q().zeroPoint() + ") and the plan gives '" + qNode.output() + "' its own (" + (float) out.scale() + ", "
+            + out.zeroPoint() + ")";
       }
+      return onQuantized(x);
     }
-    String expr = floatExpr(n, List.of(x.var()), new ArrayList<>(), body, vars);
-    String var = vars.fresh(qNode.output());
-    if (x.q().equals(out)) {
-      let(var, expr);
-      count("aten::" + kernelName(op) + " (quint8)");
-    } else {
+
+    /**
+     * Ops that move or select values exactly (max pooling, ReLU, layout) run on the quantized
+     * tensor and are quantized again when the plan gives the output other parameters.
+     */
+    private String passThrough() {
+      Quant x = in(0);
+      if (x == null) {
+        return "its input '" + n.input(0) + "' is not quantized";
+      }
+      return onQuantized(x);
+    }
+
+    private String onQuantized(Quant x) {
+      String expr = n.op().accept(new FloatExpr(n, List.of(x.var()), List.of(), body, vars));
+      String name = "aten::" + kernelName(n.op()) + " (quint8)";
+      if (x.q().equals(out)) {
+        return emit(expr, name);
+      }
       String tmp = vars.fresh(n.output());
       let(tmp, expr);
-      let(var, "torch.quantize_per_tensor(torch.dequantize(" + tmp + "), " + out.args() + ", " + QUINT8 + ")");
-      count("aten::" + kernelName(op) + " (quint8) + requantize");
+      return emit("torch.quantize_per_tensor(torch.dequantize(" + tmp + "), " + out.args() + ", " + QUINT8 + ")",
+          name + " + requantize");
     }
-    values.put(qNode.output(), new Quant(var, out));
-    return null;
+
+    private String emit(String expr, String kernel) {
+      String var = vars.fresh(qNode.output());
+      let(var, expr);
+      count(kernel);
+      values.put(qNode.output(), new Quant(var, out));
+      return null;
+    }
   }
 
   private static String kernelName(Op op) {
@@ -473,21 +593,31 @@ final class TorchScriptTranslator {
   }
 
   /** Why PyTorch's kernels cannot take this weight, or null. */
-  private static String weightProblem(ConstDq w, int outAxis, String name) {
-    if (w.scales().length > 1 && w.axis() != outAxis) {
-      return "weight '" + name + "' is quantized per channel along axis " + w.axis() + ", not the output channels";
+  private static String weightProblem(QuantizedOpGroup.Input w, int outAxis) {
+    if (w.constant().isEmpty() || w.params().isEmpty()) {
+      return "its weight '" + w.tensor() + "' is not the DequantizeLinear of a constant";
     }
-    for (long z : w.zeroPoints()) {
+    QuantizedOpGroup.QdqParams p = w.params().get();
+    if (w.constant().get().type() != DataType.INT8 || p.type() != DataType.INT8) {
+      return "its weight '" + w.tensor() + "' is " + w.constant().get().type() + ", not INT8 (PyTorch's kernels take qint8 "
+          + "weights)";
+    }
+    if (p.isPerAxis() && p.axis(w.constant().get().shape().rank()) != outAxis) {
+      return "its weight '" + w.tensor() + "' is quantized per channel along axis " + p.axis() + ", not the output channels";
+    }
+    for (int z : p.zeroPoints()) {
       if (z != 0) {
-        return "weight '" + name + "' has a non-zero zero point (PyTorch's x86/oneDNN kernels need symmetric weights)";
+        return "its weight '" + w.tensor() + "' has a non-zero zero point (PyTorch's x86/oneDNN kernels need symmetric "
+            + "weights)";
       }
     }
     return null;
   }
 
   /** The weight as a qint8 tensor, output channels first (transposed from [K, N] when asked). */
-  private static TorchTensor qint8Weight(ConstDq w, boolean transpose) {
-    Tensor q = w.q();
+  private static TorchTensor qint8Weight(QuantizedOpGroup.Input w, boolean transpose) {
+    Tensor q = w.constant().orElseThrow();
+    QuantizedOpGroup.QdqParams p = w.params().orElseThrow();
     long[] shape = q.shape().toLongArray();
     byte[] data = q.toByteArray();
     if (transpose) {
@@ -502,13 +632,14 @@ final class TorchScriptTranslator {
       data = t;
       shape = new long[] {cols, rows};
     }
-    double[] scales = new double[w.scales().length];
+    float[] fs = p.scales();
+    double[] scales = new double[fs.length];
+    long[] zps = new long[fs.length];
     for (int i = 0; i < scales.length; i++) {
-      scales[i] = w.scales()[i];
+      scales[i] = fs[i];
+      zps[i] = p.zeroPoint(i);
     }
-    TorchTensor.Quantizer quantizer = scales.length > 1
-        ? new TorchTensor.Quantizer(0, scales, w.zeroPoints().clone())
-        : new TorchTensor.Quantizer(-1, scales, new long[] {w.zeroPoints()[0]});
+    TorchTensor.Quantizer quantizer = new TorchTensor.Quantizer(p.isPerAxis() ? 0 : -1, scales, zps);
     return TorchTensor.quantized(ScalarType.QINT8, shape, data, quantizer);
   }
 
@@ -528,10 +659,6 @@ final class TorchScriptTranslator {
       throw new UnsupportedOpException(n.name(), n.op().type(), "bias '" + b + "' is computed, not a constant");
     }
     return TorchTensor.floats(new long[] {f.size()}, f.toFloatArray());
-  }
-
-  private static String padQuantized(String x, Padding.Explicit pads) {
-    return "torch.constant_pad_nd(" + x + ", " + padList(pads) + ", 0.)";
   }
 
   private static String getState(TorchModule m, String... names) {
@@ -573,7 +700,7 @@ final class TorchScriptTranslator {
       for (String i : n.inputs()) {
         operands.add(i.isEmpty() ? "None" : floatOf(value(i), n));
       }
-      let(var, floatExpr(n, operands, new ArrayList<>(), body, vars));
+      let(var, n.op().accept(new FloatExpr(n, operands, List.of(), body, vars)));
       values.put(n.output(), new Plain(var));
       return;
     }
@@ -614,7 +741,7 @@ final class TorchScriptTranslator {
       }
     }
     List<String> lines = new ArrayList<>();
-    String expr = floatExpr(n, operands, transposedSlots, lines, local);
+    String expr = n.op().accept(new FloatExpr(n, operands, transposedSlots, lines, local));
     StringBuilder f = new StringBuilder(methodHeader(m, "forward", params, "Tensor"));
     for (String line : lines) {
       f.append("    ").append(line).append('\n');
@@ -654,67 +781,130 @@ final class TorchScriptTranslator {
   }
 
   /**
-   * The TorchScript expression computing {@code n} from its operands (variables or
-   * {@code self.attr}); statements it needs first go to {@code pre}, temporaries named from
-   * {@code names}. The same code serves float tensors and, for pooling and layout ops, quantized
-   * ones.
+   * The TorchScript expression computing a node from its operands (variables or
+   * {@code self.attr}); statements it needs first go to {@code pre}, temporaries are named from
+   * {@code names}. One method per op of the IR. The same code serves float tensors and, for
+   * pooling, ReLU and layout ops, quantized ones.
    */
-  private String floatExpr(Node n, List<String> in, List<Integer> transposedSlots, List<String> pre, PyNames names) {
-    Op op = n.op();
-    if (op instanceof Op.Conv c) {
-      return conv(n, c, in, pre, names);
-    } else if (op instanceof Op.BatchNorm bn) {
-      return "torch.batch_norm(" + in.get(0) + ", " + in.get(1) + ", " + in.get(2) + ", " + in.get(3) + ", " + in.get(4)
+  private final class FloatExpr implements Op.Visitor<String> {
+    private final Node n;
+    private final List<String> in;
+    private final List<Integer> transposedSlots;
+    private final List<String> pre;
+    private final PyNames names;
+
+    FloatExpr(Node n, List<String> in, List<Integer> transposedSlots, List<String> pre, PyNames names) {
+      this.n = n;
+      this.in = in;
+      this.transposedSlots = transposedSlots;
+      this.pre = pre;
+      this.names = names;
+    }
+
+    private String x() {
+      return in.get(0);
+    }
+
+    @Override
+    public String conv(Op.Conv c) {
+      return TorchScriptTranslator.this.conv(n, c, in, pre, names);
+    }
+
+    @Override
+    public String batchNorm(Op.BatchNorm bn) {
+      return "torch.batch_norm(" + x() + ", " + in.get(1) + ", " + in.get(2) + ", " + in.get(3) + ", " + in.get(4)
           + ", False, 0.10000000000000001, " + pyFloat(bn.epsilon()) + ", True)";
-    } else if (op instanceof Op.Relu) {
-      return "torch.relu(" + in.get(0) + ")";
-    } else if (op instanceof Op.Clip c) {
-      return "torch.clamp(" + in.get(0) + ", " + bound(c.min()) + ", " + bound(c.max()) + ")";
-    } else if (op instanceof Op.Add) {
-      return "torch.add(" + in.get(0) + ", " + in.get(1) + ")";
-    } else if (op instanceof Op.Mul) {
-      return "torch.mul(" + in.get(0) + ", " + in.get(1) + ")";
-    } else if (op instanceof Op.MaxPool p) {
-      return maxPool(n, p, in.get(0), pre, names);
-    } else if (op instanceof Op.AveragePool p) {
-      return averagePool(n, p, in.get(0), pre, names);
-    } else if (op instanceof Op.GlobalAveragePool) {
+    }
+
+    @Override
+    public String relu(Op.Relu op) {
+      return "torch.relu(" + x() + ")";
+    }
+
+    @Override
+    public String clip(Op.Clip c) {
+      return "torch.clamp(" + x() + ", " + bound(c.min()) + ", " + bound(c.max()) + ")";
+    }
+
+    @Override
+    public String add(Op.Add op) {
+      return "torch.add(" + x() + ", " + in.get(1) + ")";
+    }
+
+    @Override
+    public String mul(Op.Mul op) {
+      return "torch.mul(" + x() + ", " + in.get(1) + ")";
+    }
+
+    @Override
+    public String maxPool(Op.MaxPool p) {
+      return TorchScriptTranslator.this.maxPool(n, p, x(), pre, names);
+    }
+
+    @Override
+    public String averagePool(Op.AveragePool p) {
+      return TorchScriptTranslator.this.averagePool(n, p, x(), pre, names);
+    }
+
+    @Override
+    public String globalAveragePool(Op.GlobalAveragePool op) {
       int rank = rankOf(n, 0);
       if (rank == 4) {
-        return "torch.adaptive_avg_pool2d(" + in.get(0) + ", [1, 1])";
+        return "torch.adaptive_avg_pool2d(" + x() + ", [1, 1])";
       }
       int[] dims = new int[rank - 2];
       for (int i = 0; i < dims.length; i++) {
         dims[i] = i + 2;
       }
-      return "torch.mean(" + in.get(0) + ", " + list(dims) + ", True)";
-    } else if (op instanceof Op.Flatten f) {
+      return "torch.mean(" + x() + ", " + list(dims) + ", True)";
+    }
+
+    @Override
+    public String flatten(Op.Flatten f) {
       int rank = rankOf(n, 0);
       int axis = f.axis() < 0 ? f.axis() + rank : f.axis();
       if (axis == 0) {
-        return "torch.reshape(" + in.get(0) + ", [1, -1])";
+        return "torch.reshape(" + x() + ", [1, -1])";
       }
       if (axis == rank) {
-        return "torch.reshape(" + in.get(0) + ", [-1, 1])";
+        return "torch.reshape(" + x() + ", [-1, 1])";
       }
-      String inner = "torch.flatten(" + in.get(0) + ", " + axis + ", -1)";
+      String inner = "torch.flatten(" + x() + ", " + axis + ", -1)";
       return axis == 1 ? inner : "torch.flatten(" + inner + ", 0, " + (axis - 1) + ")";
-    } else if (op instanceof Op.Reshape r) {
+    }
+
+    @Override
+    public String reshape(Op.Reshape r) {
       List<String> dims = new ArrayList<>();
       for (int i = 0; i < r.shape().length(); i++) {
         int d = r.shape().get(i);
-        dims.add(d == 0 ? "torch.size(" + in.get(0) + ", " + i + ")" : Integer.toString(d));
+        dims.add(d == 0 ? "torch.size(" + x() + ", " + i + ")" : Integer.toString(d));
       }
-      return "torch.reshape(" + in.get(0) + ", [" + String.join(", ", dims) + "])";
-    } else if (op instanceof Op.Gemm gemm) {
-      return gemm(gemm, in, transposedSlots);
-    } else if (op instanceof Op.MatMul) {
-      return "torch.matmul(" + in.get(0) + ", " + in.get(1) + ")";
-    } else if (op instanceof Op.Softmax s) {
-      return "torch.softmax(" + in.get(0) + ", " + s.axis() + ")";
-    } else if (op instanceof Op.Concat c) {
+      return "torch.reshape(" + x() + ", [" + String.join(", ", dims) + "])";
+    }
+
+    @Override
+    public String gemm(Op.Gemm gemm) {
+      return TorchScriptTranslator.gemm(gemm, in, transposedSlots);
+    }
+
+    @Override
+    public String matMul(Op.MatMul op) {
+      return "torch.matmul(" + x() + ", " + in.get(1) + ")";
+    }
+
+    @Override
+    public String softmax(Op.Softmax s) {
+      return "torch.softmax(" + x() + ", " + s.axis() + ")";
+    }
+
+    @Override
+    public String concat(Op.Concat c) {
       return "torch.cat([" + String.join(", ", in) + "], " + c.axis() + ")";
-    } else if (op instanceof Op.Transpose t) {
+    }
+
+    @Override
+    public String transpose(Op.Transpose t) {
       int[] perm = t.perm().toArray();
       if (perm.length == 0) {
         int rank = rankOf(n, 0);
@@ -723,9 +913,64 @@ final class TorchScriptTranslator {
           perm[i] = rank - 1 - i;
         }
       }
-      return "torch.permute(" + in.get(0) + ", " + list(perm) + ")";
+      return "torch.permute(" + x() + ", " + list(perm) + ")";
     }
-    throw new UnsupportedOpException(n.name(), op.type(), "no TorchScript translation");
+
+    @Override
+    public String quantizeLinear(Op.QuantizeLinear op) {
+      throw new AssertionError("QuantizeLinear '" + n.name() + "' is translated before operators");
+    }
+
+    @Override
+    public String dequantizeLinear(Op.DequantizeLinear op) {
+      throw new AssertionError("DequantizeLinear '" + n.name() + "' is translated before operators");
+    }
+
+    @Override
+    public String sigmoid(Op.Sigmoid op) {
+      return "torch.sigmoid(" + x() + ")";
+    }
+
+    @Override
+    public String sum(Op.Sum op) {
+      String acc = x();
+      for (int i = 1; i < in.size(); i++) {
+        acc = "torch.add(" + acc + ", " + in.get(i) + ")";
+      }
+      return acc;
+    }
+
+    @Override
+    public String hardSwish(Op.HardSwish op) {
+      // x * relu6(x + 3) / 6, which is ONNX's x * max(0, min(1, x / 6 + 1/2))
+      return "torch.hardswish(" + x() + ")";
+    }
+
+    @Override
+    public String lrn(Op.Lrn op) {
+      return TorchScriptTranslator.this.lrn(n, op, x(), pre, names);
+    }
+  }
+
+  /**
+   * ONNX LRN: x / (bias + alpha / size * sum over the channel window of x^2)^beta, the window
+   * c - floor((size-1)/2) .. c + ceil((size-1)/2). The squares become [N, 1, C, rest, 1] so a
+   * (size, 1, 1) average pool sums the window (zero padding at the channel ends, divisor size).
+   */
+  private String lrn(Node n, Op.Lrn op, String x, List<String> pre, PyNames names) {
+    if (rankOf(n, 0) < 3) {
+      throw new UnsupportedOpException(n.name(), op.type(), "LRN needs input [N, C, ...] of rank 3 or more");
+    }
+    int front = (op.size() - 1) / 2;
+    int back = op.size() - 1 - front;
+    String sq = names.fresh("squares");
+    pre.add(sq + " = torch.reshape(torch.mul(" + x + ", " + x + "), [torch.size(" + x + ", 0), 1, torch.size(" + x
+        + ", 1), -1, 1])");
+    String avg = names.fresh("window_mean");
+    pre.add(avg + " = torch.avg_pool3d(torch.constant_pad_nd(" + sq + ", [0, 0, 0, 0, " + front + ", " + back + "], 0.), ["
+        + op.size() + ", 1, 1], [1, 1, 1], [0, 0, 0], False, True, None)");
+    return "torch.div(" + x + ", torch.pow(torch.add(torch.mul(torch.reshape(" + avg + ", torch.size(" + x + ")), "
+        + pyFloat(op.alpha()) + "), " + pyFloat(op.bias()) + "), " + pyFloat(op.beta()) + "))";
   }
 
   private String conv(Node n, Op.Conv c, List<String> in, List<String> pre, PyNames names) {
