@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.quant.QuantPlan;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,28 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The CLI end to end on the shared model and data (small limits keep it fast). */
 class MainTest {
 
-  private record Result(int exit, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.run(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   @Test
   void evalWritesAReportOfTheRequestedSize(@TempDir Path dir) throws Exception {
     Path report = dir.resolve("r.json");
-    Result r = run("eval", "--backend", "reference", "--limit", "64", "--report", report.toString());
+    CliRun r = CliRun.of("eval", "--backend", "reference", "--limit", "64", "--report", report.toString());
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("top-1"), r.out());
     AccuracyReport written = AccuracyReport.load(report);
@@ -49,23 +29,23 @@ class MainTest {
   @Test
   void convertQuantizeInspectAndEvalAgainstABaseline(@TempDir Path dir) throws Exception {
     Path onnx = dir.resolve("m.onnx");
-    assertEquals(0, run("convert", "--to", "onnx", "--out", onnx.toString()).exit());
+    assertEquals(0, CliRun.of("convert", "--to", "onnx", "--out", onnx.toString()).exit());
     assertTrue(Files.size(onnx) > 0);
 
     Path qdq = dir.resolve("m.qdq.onnx");
     Path plan = dir.resolve("m.plan.json");
-    Result q = run("quantize", "--model", onnx.toString(), "--calib-size", "64", "--out", qdq.toString(), "--plan", plan.toString());
+    CliRun q = CliRun.of("quantize", "--model", onnx.toString(), "--calib-size", "64", "--out", qdq.toString(), "--plan", plan.toString());
     assertEquals(0, q.exit(), q.err());
     assertTrue(q.out().contains("QLinearConv"), "quantize reports ORT's fused integer ops: " + q.out());
     assertEquals(64, QuantPlan.load(plan).calibration().samples());
 
-    Result inspect = run("inspect", qdq.toString());
+    CliRun inspect = CliRun.of("inspect", qdq.toString());
     assertEquals(0, inspect.exit(), inspect.err());
     assertTrue(inspect.out().contains("QuantizeLinear"), inspect.out());
 
     Path base = dir.resolve("base.json");
-    assertEquals(0, run("eval", "--model", onnx.toString(), "--backend", "onnx", "--limit", "100", "--report", base.toString()).exit());
-    Result e = run("eval", "--model", qdq.toString(), "--backend", "onnx", "--limit", "100", "--baseline", base.toString());
+    assertEquals(0, CliRun.of("eval", "--model", onnx.toString(), "--backend", "onnx", "--limit", "100", "--report", base.toString()).exit());
+    CliRun e = CliRun.of("eval", "--model", qdq.toString(), "--backend", "onnx", "--limit", "100", "--baseline", base.toString());
     assertEquals(0, e.exit(), e.err());
     assertTrue(e.out().contains("flipped"), e.out());
   }
@@ -73,13 +53,13 @@ class MainTest {
   /** Refused before any benchmark starts (the JMH set itself runs in quantkit-bench's tests and from the README). */
   @Test
   void benchRefusesUnknownProfilesMethodsAndSections(@TempDir Path dir) {
-    Result profile = run("bench", "--jmh", "--profile", "fastest", "--out-dir", dir.toString());
+    CliRun profile = CliRun.of("bench", "--jmh", "--profile", "fastest", "--out-dir", dir.toString());
     assertTrue(profile.exit() != 0);
     assertTrue(profile.err().contains("--profile must be short or full, not 'fastest'"), profile.err());
-    Result method = run("bench", "--calibration", "minmax,kmeans", "--out-dir", dir.toString());
+    CliRun method = CliRun.of("bench", "--calibration", "minmax,kmeans", "--out-dir", dir.toString());
     assertTrue(method.exit() != 0);
     assertTrue(method.err().contains("unknown calibration method 'kmeans'"), method.err());
-    Result section = run("bench", "--jmh", "--sections", "hot_path,gpu", "--out-dir", dir.toString());
+    CliRun section = CliRun.of("bench", "--jmh", "--sections", "hot_path,gpu", "--out-dir", dir.toString());
     assertTrue(section.exit() != 0);
     assertTrue(section.err().contains("unknown section 'gpu'"), section.err());
     assertFalse(Files.exists(dir.resolve("bench-short.md")));
@@ -89,17 +69,17 @@ class MainTest {
   void badInputGivesOneLineAndNonZeroExit(@TempDir Path dir) throws Exception {
     Path junk = dir.resolve("junk.h5");
     Files.write(junk, new byte[] {1, 2, 3, 4});
-    Result r = run("eval", "--model", junk.toString(), "--limit", "8");
+    CliRun r = CliRun.of("eval", "--model", junk.toString(), "--limit", "8");
     assertEquals(1, r.exit());
     assertTrue(r.err().startsWith("quantkit: error: "), r.err());
     assertTrue(r.err().contains("junk.h5"), r.err());
     assertFalse(r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
 
-    Result missing = run("eval", "--model", dir.resolve("missing.onnx").toString());
+    CliRun missing = CliRun.of("eval", "--model", dir.resolve("missing.onnx").toString());
     assertEquals(1, missing.exit());
     assertTrue(missing.err().contains("missing.onnx"), missing.err());
 
-    Result wrongSize = run("eval", "--data", writeBadCifar(dir).toString());
+    CliRun wrongSize = CliRun.of("eval", "--data", writeBadCifar(dir).toString());
     assertEquals(1, wrongSize.exit());
     assertTrue(wrongSize.err().contains("3073"), wrongSize.err());
   }

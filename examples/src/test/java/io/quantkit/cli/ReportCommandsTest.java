@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.quant.QuantPlan;
 import io.quantkit.quant.debug.QuantErrorReport;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,28 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code quantize} without --out (the whole job) and {@code debug}, on the shared ResNet8 with small limits. */
 class ReportCommandsTest {
-  private record Result(int exit, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.run(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   @Test
   void quantizeWithoutOutRunsTheWholeJob(@TempDir Path dir) throws Exception {
     Path outDir = dir.resolve("job");
-    Result r = run("quantize", "--calib-size", "50", "--eval-limit", "100", "--backends", "onnx", "--out-dir", outDir.toString());
+    CliRun r = CliRun.of("quantize", "--calib-size", "50", "--eval-limit", "100", "--backends", "onnx", "--out-dir", outDir.toString());
     assertEquals(0, r.exit(), r.err());
     String out = r.out();
     assertTrue(out.contains("fp32"), out);
@@ -64,7 +44,7 @@ class ReportCommandsTest {
 
   @Test
   void quantizeJobRefusesPlanFlags(@TempDir Path dir) {
-    Result r = run("quantize", "--plan", dir.resolve("p.json").toString());
+    CliRun r = CliRun.of("quantize", "--plan", dir.resolve("p.json").toString());
     assertEquals(1, r.exit());
     assertTrue(r.err().startsWith("quantkit: error: --plan and --from-plan go with --out"), r.err());
   }
@@ -73,9 +53,9 @@ class ReportCommandsTest {
   void debugPrintsJsonForAPlanAndForAQdqModel(@TempDir Path dir) throws Exception {
     Path qdq = dir.resolve("m.qdq.onnx");
     Path plan = dir.resolve("m.plan.json");
-    assertEquals(0, run("quantize", "--calib-size", "50", "--out", qdq.toString(), "--plan", plan.toString()).exit());
+    assertEquals(0, CliRun.of("quantize", "--calib-size", "50", "--out", qdq.toString(), "--plan", plan.toString()).exit());
 
-    Result fromPlan = run("debug", "--plan", plan.toString(), "--json", "--limit", "40");
+    CliRun fromPlan = CliRun.of("debug", "--plan", plan.toString(), "--json", "--limit", "40");
     assertEquals(0, fromPlan.exit(), fromPlan.err());
     QuantErrorReport a = QuantErrorReport.fromJson(fromPlan.out());
     assertEquals(40, a.images());
@@ -83,7 +63,7 @@ class ReportCommandsTest {
     assertTrue(a.activations().size() >= 14);
 
     Path json = dir.resolve("layers.json");
-    Result fromModel = run("debug", "--qdq", qdq.toString(), "--limit", "40", "--out", json.toString());
+    CliRun fromModel = CliRun.of("debug", "--qdq", qdq.toString(), "--limit", "40", "--out", json.toString());
     assertEquals(0, fromModel.exit(), fromModel.err());
     assertTrue(fromModel.out().contains("SQNR dB"), fromModel.out());
     QuantErrorReport b = QuantErrorReport.readJson(json);
@@ -94,7 +74,7 @@ class ReportCommandsTest {
     }
     assertEquals(a.flips(), b.flips());
 
-    Result neither = run("debug", "--limit", "4");
+    CliRun neither = CliRun.of("debug", "--limit", "4");
     assertEquals(2, neither.exit(), "picocli usage error: one of --plan, --qdq is required");
   }
 

@@ -13,9 +13,6 @@ import io.quantkit.ir.ValueInfo;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
 import io.quantkit.tf.SavedModels;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,28 +26,11 @@ class TfCommandsTest {
   static Path dir;
   private static Path savedModel;
 
-  private record Result(int exit, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.run(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   @BeforeAll
   static void convert() {
     savedModel = dir.resolve("resnet8_savedmodel");
-    Result r = run("convert", "--to", "savedmodel", "--out", savedModel.toString());
+    CliRun r = CliRun.of("convert", "--to", "savedmodel", "--out", savedModel.toString());
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("serving_default") && r.out().contains("input_1") && r.out().contains("dense"), r.out());
   }
@@ -59,9 +39,9 @@ class TfCommandsTest {
   void evalOfTheSavedModelGivesTheReportOfTheH5() {
     Path fromH5 = dir.resolve("h5.json");
     Path fromSavedModel = dir.resolve("savedmodel.json");
-    Result h5 = run("eval", "--backend", "tf", "--limit", "200", "--report", fromH5.toString());
+    CliRun h5 = CliRun.of("eval", "--backend", "tf", "--limit", "200", "--report", fromH5.toString());
     assertEquals(0, h5.exit(), h5.err());
-    Result sm = run("eval", "--model", savedModel.toString(), "--limit", "200", "--report", fromSavedModel.toString());
+    CliRun sm = CliRun.of("eval", "--model", savedModel.toString(), "--limit", "200", "--report", fromSavedModel.toString());
     assertEquals(0, sm.exit(), sm.err());
     AccuracyReport a = AccuracyReport.readJson(fromH5);
     AccuracyReport b = AccuracyReport.readJson(fromSavedModel);
@@ -77,23 +57,23 @@ class TfCommandsTest {
   @Test
   void compareRunsTheSavedModelBesideItsOnnxConversion() {
     Path onnx = dir.resolve("resnet8.onnx");
-    assertEquals(0, run("convert", "--to", "onnx", "--out", onnx.toString()).exit());
-    Result r = run("compare", "--model", savedModel.toString(), "--backends", "tf,onnx@" + onnx + ",reference@" + onnx,
+    assertEquals(0, CliRun.of("convert", "--to", "onnx", "--out", onnx.toString()).exit());
+    CliRun r = CliRun.of("compare", "--model", savedModel.toString(), "--backends", "tf,onnx@" + onnx + ",reference@" + onnx,
         "--limit", "64");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("onnx@" + onnx) && r.out().contains("100.00 %"), r.out());
-    Result plain = run("compare", "--backends", "reference,onnx,tf", "--limit", "64");
+    CliRun plain = CliRun.of("compare", "--backends", "reference,onnx,tf", "--limit", "64");
     assertEquals(0, plain.exit(), plain.err());
     assertFalse(plain.out().contains("  0.00 %"), plain.out());
   }
 
   @Test
   void aSavedModelOnABackendThatCannotRunItIsOneLine() {
-    Result r = run("eval", "--model", savedModel.toString(), "--backend", "reference", "--limit", "8");
+    CliRun r = CliRun.of("eval", "--model", savedModel.toString(), "--backend", "reference", "--limit", "8");
     assertEquals(1, r.exit());
     assertEquals("quantkit: error: backend 'reference' cannot run " + savedModel + ", which has no IR import; run it as it "
         + "is on tf (--backend tf), or give reference a converted model (.h5, .onnx)", r.err().strip());
-    Result q = run("quantize", "--model", savedModel.toString(), "--out", dir.resolve("q.onnx").toString());
+    CliRun q = CliRun.of("quantize", "--model", savedModel.toString(), "--out", dir.resolve("q.onnx").toString());
     assertEquals(1, q.exit());
     assertTrue(q.err().startsWith("quantkit: error: " + savedModel + " is a TensorFlow SavedModel, which has no IR import"),
         q.err());
@@ -107,11 +87,11 @@ class TfCommandsTest {
         .node(Node.of("flat", new Op.Flatten(1), List.of("pixels"), List.of("flat")))
         .node(Node.of("twice", new Op.Add(), List.of("flat", "flat"), List.of("twice")))
         .output("flat").output("twice").build(), two);
-    Result none = run("eval", "--model", two.toString(), "--limit", "8");
+    CliRun none = CliRun.of("eval", "--model", two.toString(), "--limit", "8");
     assertEquals(1, none.exit());
     assertTrue(none.err().contains("has outputs [") && none.err().contains("pick the one to score with --output NAME"),
         none.err());
-    Result wrong = run("eval", "--model", two.toString(), "--output", "thrice", "--limit", "8");
+    CliRun wrong = CliRun.of("eval", "--model", two.toString(), "--output", "thrice", "--limit", "8");
     assertEquals(1, wrong.exit());
     assertTrue(wrong.err().contains("has no output 'thrice'; its outputs are ["), wrong.err());
     assertEquals(1, wrong.err().strip().lines().count(), wrong.err());
