@@ -65,7 +65,7 @@ public final class ModelProbe {
     return head.length;
   }
 
-  /** Byte {@code i} of the file, 0 <= i < {@link #headLength()}, as 0..255. */
+  /** Byte {@code i} of the file ({@code 0 <= i < headLength()}), as 0..255. */
   public int head(int i) {
     return head[i] & 0xFF;
   }
