@@ -536,7 +536,9 @@ final class OnnxImporter {
         unknownOutputs.addAll(p.getOutputList());
         return;
       }
-      importer.convert(c);
+      if (!OnnxFolding.tryFold(c)) {
+        importer.convert(c);
+      }
     } catch (UnsupportedOpException e) {
       unsupported.add(UnsupportedNode.of(e));
       unknownOutputs.addAll(p.getOutputList());

@@ -65,6 +65,18 @@ final class OnnxOps {
       .put("Constant", OnnxOps::constant)
       .put("Identity", OnnxOps::identity)
       .put("Dropout", OnnxOps::dropout)
+      .put("Unsqueeze", OnnxOps::unsqueeze)
+      .put("Squeeze", OnnxOps::squeeze)
+      .put("ConstantOfShape", OnnxOps::foldOnly)
+      .put("Shape", OnnxOps::foldOnly)
+      .put("Size", OnnxOps::foldOnly)
+      .put("Gather", OnnxOps::foldOnly)
+      .put("Cast", OnnxOps::cast)
+      .put("Sub", OnnxOps::foldOnly)
+      .put("Div", OnnxOps::foldOnly)
+      .put("Neg", OnnxOps::foldOnly)
+      .put("Sqrt", OnnxOps::foldOnly)
+      .put("Reciprocal", OnnxOps::foldOnly)
       .build();
 
   // ---------------------------------------------------------------- import
@@ -568,6 +580,64 @@ final class OnnxOps {
       }
     }
     c.passThrough();
+  }
+
+  /** Reached only when {@link OnnxFolding} could not fold the node: its inputs are not constants. */
+  private static void foldOnly(OnnxImporter.Ctx c) {
+    if (c.op.equals("Shape") || c.op.equals("Size")) {
+      ValueInfo x = c.infoOf(0);
+      throw c.unsupported("the input's shape " + (x == null ? "" : x.shape() + " ") + "is not fully known; quantkit folds "
+          + c.op + " only on known shapes");
+    }
+    throw c.unsupported("quantkit folds " + c.op + " only on constant inputs (weight and shape subgraphs)");
+  }
+
+  /** A Cast to the input's own type is the identity; other casts fold on constants only. */
+  private static void cast(OnnxImporter.Ctx c) {
+    c.attrs.allowOnly(Set.of("to", "saturate"));
+    c.requireInputs(1, 1);
+    DataType to = OnnxTypes.fromOnnx(c.attrs.getIntExact("to", 0)).orElse(null);
+    if (to != null && to == c.typeOf(0)) {
+      c.passThrough();
+      return;
+    }
+    foldOnly(c);
+  }
+
+  /** As a Reshape with the output's dimensions (at most one unknown, written as -1). */
+  private static void unsqueeze(OnnxImporter.Ctx c) {
+    c.requireInputs(1, c.opset < 13 ? 1 : 2);
+    ValueInfo x = c.infoOf(0);
+    long[] axes = OnnxFolding.axes(c, true);
+    if (x == null) {
+      throw c.unsupported("Unsqueeze of a tensor of unknown rank");
+    }
+    c.emit(reshapeTo(c, OnnxFolding.unsqueezeDims(c, x.shape().toArray(), axes)), List.of(c.in(0)));
+  }
+
+  private static void squeeze(OnnxImporter.Ctx c) {
+    c.requireInputs(1, c.opset < 13 ? 1 : 2);
+    ValueInfo x = c.infoOf(0);
+    long[] axes = OnnxFolding.axes(c, false);
+    if (x == null) {
+      throw c.unsupported("Squeeze of a tensor of unknown rank");
+    }
+    c.emit(reshapeTo(c, OnnxFolding.squeezeDims(c, x.shape().toArray(), axes)), List.of(c.in(0)));
+  }
+
+  private static Op.Reshape reshapeTo(OnnxImporter.Ctx c, int[] dims) {
+    int[] target = dims.clone();
+    int unknown = 0;
+    for (int i = 0; i < target.length; i++) {
+      if (target[i] == Shape.UNKNOWN) {
+        target[i] = -1;
+        unknown++;
+      }
+    }
+    if (unknown > 1) {
+      throw c.unsupported(c.op + " to " + Arrays.toString(dims) + " with more than one unknown dimension");
+    }
+    return new Op.Reshape(ImmutableIntArray.copyOf(target));
   }
 
   // ---- attribute helpers ----
