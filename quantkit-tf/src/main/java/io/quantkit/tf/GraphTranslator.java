@@ -215,6 +215,61 @@ final class GraphTranslator {
       public TfValue lrn(Op.Lrn op) {
         return GraphTranslator.this.lrn(n, op);
       }
+
+      public TfValue sub(Op.Sub op) {
+        return binary(n, "Sub");
+      }
+
+      public TfValue div(Op.Div op) {
+        return binary(n, "RealDiv");
+      }
+
+      public TfValue tanh(Op.Tanh op) {
+        TfValue x = value(n.input(0));
+        requireFloat(n, x);
+        return unary(n, x, b.op("Tanh", name("tanh")).in(stored(x)).build());
+      }
+
+      public TfValue leakyRelu(Op.LeakyRelu op) {
+        TfValue x = value(n.input(0));
+        requireFloat(n, x);
+        return unary(n, x, b.op("LeakyRelu", name("leaky_relu")).in(stored(x)).attr("alpha", op.alpha()).build());
+      }
+
+      public TfValue hardSigmoid(Op.HardSigmoid op) {
+        TfValue x = value(n.input(0));
+        requireFloat(n, x);
+        Output<?> lin = b.op("AddV2", name("hs_shift")).in(b.op("Mul", name("hs_scale")).in(stored(x))
+            .in(b.scalar(name("hs_alpha"), op.alpha())).build()).in(b.scalar(name("hs_beta"), op.beta())).build();
+        return unary(n, x, b.op("ClipByValue", name("hard_sigmoid")).in(lin).in(b.scalar(name("hs_zero"), 0f))
+            .in(b.scalar(name("hs_one"), 1f)).build());
+      }
+
+      // The ops below depend on axis positions, which this backend may hold channels-last: not
+      // translated yet, so the backend reports them unsupported and the caller can choose another.
+      public TfValue pRelu(Op.PRelu op) {
+        throw unsupported(n, "the tf backend does not translate PRelu yet");
+      }
+
+      public TfValue globalMaxPool(Op.GlobalMaxPool op) {
+        throw unsupported(n, "the tf backend does not translate GlobalMaxPool yet");
+      }
+
+      public TfValue pad(Op.Pad op) {
+        throw unsupported(n, "the tf backend does not translate Pad yet");
+      }
+
+      public TfValue slice(Op.Slice op) {
+        throw unsupported(n, "the tf backend does not translate Slice yet");
+      }
+
+      public TfValue reduceMean(Op.ReduceMean op) {
+        throw unsupported(n, "the tf backend does not translate ReduceMean yet");
+      }
+
+      public TfValue resize(Op.Resize op) {
+        throw unsupported(n, "the tf backend does not translate Resize yet");
+      }
     });
   }
 
