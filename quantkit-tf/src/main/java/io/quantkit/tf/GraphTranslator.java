@@ -47,6 +47,10 @@ import org.tensorflow.Output;
  * <p>One method per op type; {@link #translate(Node)} dispatches.
  */
 final class GraphTranslator {
+  /** IR ops this translator does not handle yet; {@link TfBackend#check} reports them. */
+  static final java.util.Set<Class<? extends Op>> UNTRANSLATED = java.util.Set.of(Op.PRelu.class, Op.GlobalMaxPool.class,
+      Op.Pad.class, Op.Slice.class, Op.ReduceMean.class, Op.Resize.class);
+
   private final Graph ir;
   private final TfGraphBuilder b;
   private final Map<String, ValueInfo> info;
