@@ -76,12 +76,14 @@ class OnnxZooLightIntegrationTest {
   }
 
   @ParameterizedTest
-  // ShuffleNet and DenseNet-121 stay below the 25 dB with these random weights: their
-  // BatchNorm statistics do not match the activations (large per-channel offsets that a trained
-  // network does not have), and DenseNet's Mul/Add after BatchNorm is not folded yet. The bound
-  // they are held to is what they reach now, so that a regression still fails.
-  @CsvSource({"light_resnet50, 25", "light_inception_v1, 25", "light_shufflenet, 10", "light_densenet121, 15"})
-  void withRandomWeightsQuantizesPerChannelUint8AndKeepsItsSqnrOnOrt(String model, double boundDb) throws Exception {
+  // Two stay below the 25 dB. ShuffleNet: its exact QDQ arithmetic reaches it, ONNX
+  // Runtime's fused integer kernels lose about 20 dB of it (seen on this AVX2 machine). DenseNet-121:
+  // the QDQ arithmetic itself loses it, as its Mul/Add by constants after BatchNorm is not folded
+  // yet. Their bounds are what they reach now, so that a regression still fails.
+  @CsvSource({"light_resnet50, 25, 25", "light_inception_v1, 25, 25", "light_shufflenet, 25, 10",
+      "light_densenet121, 15, 15"})
+  void withRandomWeightsQuantizesPerChannelUint8AndKeepsItsSqnrOnOrt(String model, double exactBoundDb,
+      double fusedBoundDb) throws Exception {
     ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(dir().resolve(model + ".onnx")));
     Graph fp32 = OnnxModel.fromBytes(randomWeights(proto, 14).toByteArray(), model + " (random weights)");
     String input = fp32.inputs().get(0).name();
@@ -102,9 +104,22 @@ class OnnxZooLightIntegrationTest {
         .calibrate(fp32, CalibrationData.of(model + " random images", calib), ort);
     QuantizationResult q = Qdq.quantize(fp32, plan);
     Graph int8 = OnnxModel.fromBytes(OnnxModel.toBytes(q.graph()), model + " int8");
+    double fused = sqnr(ort, fp32, int8, test, OPTIONS);
+    // Without graph optimizations ONNX Runtime runs each DequantizeLinear -> op -> QuantizeLinear in
+    // float: the exact QDQ arithmetic, which the reference executor computes too.
+    double exact = sqnr(ort, fp32, int8, test,
+        RunnerOptions.builder().threads(2).optimization(RunnerOptions.Optimization.NONE).build());
+    System.out.printf("%s random weights: INT8 (per-channel, uint8 activations) logits SQNR %.1f dB on ORT's fused"
+        + " integer kernels, %.1f dB exact QDQ (ORT unoptimized); %d nodes kept FP32%n", model, fused, exact,
+        q.warnings().size());
+    assertTrue(exact >= exactBoundDb, model + " INT8 logits SQNR (exact QDQ) " + exact + " dB, bound " + exactBoundDb);
+    assertTrue(fused >= fusedBoundDb, model + " INT8 logits SQNR (ORT fused) " + fused + " dB, bound " + fusedBoundDb);
+  }
+
+  private static double sqnr(Backend ort, Graph fp32, Graph int8, List<Map<String, Tensor>> test, RunnerOptions int8Options) {
     double signal = 0;
     double noise = 0;
-    try (Runner a = ort.compile(fp32, OPTIONS); Runner b = ort.compile(int8, OPTIONS)) {
+    try (Runner a = ort.compile(fp32, OPTIONS); Runner b = ort.compile(int8, int8Options)) {
       for (Map<String, Tensor> t : test) {
         float[] ref = a.run(t).get(fp32.outputs().get(0)).toFloatArray();
         float[] got = b.run(t).get(int8.outputs().get(0)).toFloatArray();
@@ -114,10 +129,7 @@ class OnnxZooLightIntegrationTest {
         }
       }
     }
-    double sqnr = 10 * Math.log10(signal / noise);
-    System.out.printf("%s random weights: INT8 (per-channel, uint8 activations) logits SQNR %.1f dB on ORT;"
-        + " %d nodes kept FP32%n", model, sqnr, q.warnings().size());
-    assertTrue(sqnr >= boundDb, model + " INT8 logits SQNR " + sqnr + " dB, bound " + boundDb);
+    return 10 * Math.log10(signal / noise);
   }
 
   private static Path dir() {
