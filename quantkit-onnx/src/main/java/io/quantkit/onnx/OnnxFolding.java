@@ -29,6 +29,17 @@ final class OnnxFolding {
   static final Set<String> FOLDABLE = ImmutableSet.of("ConstantOfShape", "Shape", "Size", "Gather", "Unsqueeze", "Squeeze",
       "Concat", "Cast", "Reshape", "Flatten", "Transpose", "Add", "Sub", "Mul", "Div", "Neg", "Sqrt", "Reciprocal");
 
+  /**
+   * Shape of a tensor with unknown dimensions: each unknown dimension i is folded as {@code
+   * UNKNOWN_DIM - i}, and the value is marked symbolic. Gather, Unsqueeze, Squeeze, Concat and
+   * Cast carry the placeholders; Reshape turns a placeholder at the position of the same unknown
+   * dimension into 0 (copy the input's dimension), which is PyTorch's {@code x.view(x.size(0), -1)}
+   * with a dynamic batch. Anything else on a symbolic value is not folded.
+   */
+  static final long UNKNOWN_DIM = -1_000_000_000L;
+
+  private static final Set<String> SYMBOLIC_SAFE = ImmutableSet.of("Gather", "Unsqueeze", "Squeeze", "Concat", "Cast");
+
   /** Op types that exist only to compute constants: they import only when they fold. */
   static final Set<String> FOLD_ONLY = ImmutableSet.of("ConstantOfShape", "Shape", "Size", "Gather", "Cast", "Neg",
       "Sqrt", "Reciprocal");
@@ -43,8 +54,29 @@ final class OnnxFolding {
     }
     if (c.op.equals("Shape") || c.op.equals("Size")) {
       ValueInfo vi = c.infoOf(0);
-      if (vi == null || !vi.shape().isKnown() || c.inputs.size() != 1) {
+      if (vi == null || c.inputs.size() != 1) {
         return false;
+      }
+      if (!vi.shape().isKnown()) {
+        if (c.op.equals("Size")) {
+          return false;
+        }
+        Tensor t = shape(c, vi.shape());
+        long[] v = t.toLongArray();
+        for (int i = 0; i < v.length; i++) {
+          if (v[i] == Shape.UNKNOWN) {
+            v[i] = UNKNOWN_DIM - i;
+          }
+        }
+        // Shape's start/end shift positions; the placeholder keeps the original axis.
+        int start = c.opset >= 15 ? clampAxis(c.attrs.getIntExact("start", 0), vi.shape().rank()) : 0;
+        for (int i = 0; i < v.length; i++) {
+          if (v[i] <= UNKNOWN_DIM) {
+            v[i] = UNKNOWN_DIM - (i + start);
+          }
+        }
+        c.defineSymbolic(c.out(0), Tensor.ofLongs(t.shape(), v));
+        return true;
       }
       c.defineConstant(c.out(0), c.op.equals("Size") ? Tensor.ofLongs(Shape.scalar(), vi.shape().size()) : shape(c, vi.shape()));
       return true;
@@ -53,6 +85,7 @@ final class OnnxFolding {
       return false;
     }
     Tensor[] in = new Tensor[c.inputs.size()];
+    boolean symbolic = false;
     for (int i = 0; i < in.length; i++) {
       if (c.in(i).isEmpty()) {
         continue;
@@ -61,9 +94,20 @@ final class OnnxFolding {
       if (in[i] == null) {
         return false;
       }
+      symbolic |= c.isSymbolic(c.in(i));
+    }
+    if (symbolic && !SYMBOLIC_SAFE.contains(c.op)) {
+      return false;
     }
     Tensor out = fold(c, in);
-    c.defineConstant(c.out(0), out);
+    if (symbolic) {
+      if (out.type() != DataType.INT64) {
+        return false;
+      }
+      c.defineSymbolic(c.out(0), out);
+    } else {
+      c.defineConstant(c.out(0), out);
+    }
     return true;
   }
 

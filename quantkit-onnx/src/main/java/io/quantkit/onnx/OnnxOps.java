@@ -290,6 +290,9 @@ final class OnnxOps {
         throw c.malformed("target shape '" + c.in(1) + "' is " + t.type() + " " + t.shape() + ", expected a 1-D INT64 tensor");
       }
       target = t.toLongArray();
+      if (c.isSymbolic(c.in(1))) {
+        target = resolvePlaceholders(c, target);
+      }
       if (c.attrs.getInt("allowzero", 0) != 0) {
         for (long v : target) {
           if (v == 0) {
@@ -306,6 +309,28 @@ final class OnnxOps {
       shape[i] = (int) target[i];
     }
     c.emit(new Op.Reshape(ImmutableIntArray.copyOf(shape)), List.of(c.in(0)));
+  }
+
+  /**
+   * A target shape computed from the Shape of a tensor with unknown dimensions: the unknown
+   * dimension i, at position i of the target, is "copy the input's dimension" (0) when the
+   * reshaped tensor has the same unknown dimension there (the usual dynamic batch).
+   */
+  private static long[] resolvePlaceholders(OnnxImporter.Ctx c, long[] target) {
+    ValueInfo x = c.infoOf(0);
+    long[] out = target.clone();
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] > OnnxFolding.UNKNOWN_DIM) {
+        continue;
+      }
+      long axis = OnnxFolding.UNKNOWN_DIM - out[i];
+      if (axis != i || x == null || i >= x.shape().rank() || x.shape().dim(i) != Shape.UNKNOWN
+          || c.attrs.getInt("allowzero", 0) != 0) {
+        throw c.unsupported("a target shape that uses unknown dimension " + axis + " of another tensor at position " + i);
+      }
+      out[i] = 0;
+    }
+    return out;
   }
 
   private static void gemm(OnnxImporter.Ctx c) {

@@ -68,6 +68,33 @@ class OnnxFoldingTest {
   }
 
   @Test
+  void pytorchFlattenWithADynamicBatchCopiesTheBatchDimension() {
+    GraphProto g = GraphProto.newBuilder().addInput(floats("x", -1, 2, 3))
+        .addInitializer(longTensor("minus1", -1))
+        .addNode(node("Constant", List.of(), List.of("zero"), i("value_int", 0)))
+        .addNode(node("Shape", List.of("x"), List.of("s")))
+        .addNode(node("Gather", List.of("s", "zero"), List.of("n"), i("axis", 0)))
+        .addNode(node("Unsqueeze", List.of("n"), List.of("n1"), ints("axes", 0)))
+        .addNode(node("Concat", List.of("n1", "minus1"), List.of("target"), i("axis", 0)))
+        .addNode(node("Reshape", List.of("x", "target"), List.of("y")))
+        .addOutput(floats("y")).build();
+    Graph ir = load(11, g);
+    assertEquals(1, ir.nodes().size());
+    assertEquals(new Op.Reshape(ImmutableIntArray.of(0, -1)), ir.nodes().get(0).op());
+    assertTrue(ir.initializers().keySet().stream().noneMatch(n -> n.equals("s") || n.equals("target")),
+        "shape values with unknown dimensions are not initializers: " + ir.initializers().keySet());
+    float[] out;
+    try (Runner r = Backends.named("onnx").compile(ir)) {
+      out = r.run(Tensor.ofFloats(Shape.of(2, 2, 3), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)).toFloatArray();
+    }
+    assertEquals(12, out.length);
+
+    // the unknown batch used anywhere else cannot be resolved: reported, not guessed
+    GraphProto moved = g.toBuilder().setNode(4, node("Concat", List.of("minus1", "n1"), List.of("target"), i("axis", 0))).build();
+    assertThrows(UnsupportedOpsException.class, () -> load(11, moved));
+  }
+
+  @Test
   void squeezeAndUnsqueezeOfActivationsAttributeAndInputForms() {
     GraphProto opset11 = GraphProto.newBuilder().addInput(floats("x", 1, 3))
         .addNode(node("Unsqueeze", List.of("x"), List.of("u"), ints("axes", 2, 3)))
