@@ -48,8 +48,8 @@ import org.tensorflow.Output;
  */
 final class GraphTranslator {
   /** IR ops this translator does not handle yet; {@link TfBackend#check} reports them. */
-  static final java.util.Set<Class<? extends Op>> UNTRANSLATED = java.util.Set.of(Op.PRelu.class, Op.GlobalMaxPool.class,
-      Op.Pad.class, Op.Slice.class, Op.ReduceMean.class, Op.Resize.class);
+  static final java.util.Set<Class<? extends Op>> UNTRANSLATED = java.util.Set.of(Op.PRelu.class, Op.Pad.class,
+      Op.Slice.class, Op.Resize.class);
 
   private final Graph ir;
   private final TfGraphBuilder b;
@@ -256,7 +256,7 @@ final class GraphTranslator {
       }
 
       public TfValue globalMaxPool(Op.GlobalMaxPool op) {
-        throw unsupported(n, "the tf backend does not translate GlobalMaxPool yet");
+        return GraphTranslator.this.globalPool(n, "Max");
       }
 
       public TfValue pad(Op.Pad op) {
@@ -268,7 +268,7 @@ final class GraphTranslator {
       }
 
       public TfValue reduceMean(Op.ReduceMean op) {
-        throw unsupported(n, "the tf backend does not translate ReduceMean yet");
+        return GraphTranslator.this.reduceMean(n, op);
       }
 
       public TfValue resize(Op.Resize op) {
@@ -658,6 +658,11 @@ final class GraphTranslator {
   }
 
   private TfValue globalAveragePool(Node n) {
+    return globalPool(n, "Mean");
+  }
+
+  /** Mean or Max over the spatial axes, wherever the input's layout holds them. */
+  private TfValue globalPool(Node n, String tfOp) {
     TfValue x = value(n.input(0));
     requireFloat(n, x);
     int rank = x.rank();
@@ -668,8 +673,26 @@ final class GraphTranslator {
     for (int a = 2; a < rank; a++) {
       axes[a - 2] = inv[a];
     }
-    Output<?> y = b.op("Mean", name("mean")).in(stored).in(b.ints(name("axes"), axes)).attr("keep_dims", true).build();
+    Output<?> y = b.op(tfOp, name(tfOp.toLowerCase())).in(stored).in(b.ints(name("axes"), axes)).attr("keep_dims", true).build();
     return TfValue.of(y, perm, DataType.FLOAT32, shape(n.output()));
+  }
+
+  /** In the IR's axis order, so that the kept axes need no layout bookkeeping. */
+  private TfValue reduceMean(Node n, Op.ReduceMean op) {
+    TfValue x = value(n.input(0));
+    requireFloat(n, x);
+    int rank = x.rank();
+    int[] axes = op.axes().toArray();
+    if (axes.length == 0) {
+      axes = identity(rank);
+    }
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = axes[i] < 0 ? axes[i] + rank : axes[i];
+    }
+    Output<?> in = materialize(x, identity(rank));
+    Output<?> y = b.op("Mean", name("reduce_mean")).in(in).in(b.ints(name("axes"), axes)).attr("keep_dims", op.keepDims()).build();
+    Shape ys = shape(n.output());
+    return TfValue.of(y, identity(ys.rank()), DataType.FLOAT32, ys);
   }
 
   /** Flatten and Reshape: both read the IR's row-major order, so the input is brought to IR order first. */
