@@ -326,7 +326,7 @@ final class QdqPlacement {
     @Override
     public BaseRole resize(Op.Resize op) {
       return op.mode().equals("nearest") ? BaseRole.of(Role.PASSTHROUGH)
-          : new BaseRole(Role.FLOAT, "linear Resize stays FP32 (its integer kernel rounds differently)", null);
+          : new BaseRole(Role.FLOAT, "linear Resize is kept FP32 (only nearest Resize is quantized)", null);
     }
 
     @Override

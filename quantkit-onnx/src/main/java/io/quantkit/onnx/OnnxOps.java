@@ -530,7 +530,8 @@ final class OnnxOps {
       }
       c.expectType(i, DataType.FLOAT32);
     }
-    c.emit(new Op.Sum(), c.inputs);
+    // Two inputs are an Add, which ONNX Runtime runs as an integer kernel (QLinearAdd) when quantized.
+    c.emit(c.inputs.size() == 2 ? new Op.Add() : new Op.Sum(), c.inputs);
   }
 
   private static void hardSwish(OnnxImporter.Ctx c) {
