@@ -1007,9 +1007,24 @@ final class TorchScriptTranslator {
       return "torch.constant_pad_nd(" + x() + ", " + list(p) + ", " + pyFloat(op.value()) + ")";
     }
 
+    /** Python slicing with the bounds resolved on the known axis sizes; torch has no negative steps. */
     @Override
     public String slice(Op.Slice op) {
-      throw new UnsupportedOpException(n.name(), op.type(), "the pytorch backend does not translate Slice yet");
+      Shape s = shape(n.input(0));
+      int rank = rankOf(n, 0);
+      String[] idx = new String[rank];
+      java.util.Arrays.fill(idx, ":");
+      for (int i = 0; i < op.axes().length(); i++) {
+        int a = op.axes().get(i) < 0 ? op.axes().get(i) + rank : op.axes().get(i);
+        int step = op.steps().get(i);
+        if (step < 0 || s.dim(a) == Shape.UNKNOWN) {
+          throw new UnsupportedOpException(n.name(), op.type(), "the pytorch backend slices with positive steps along axes"
+              + " of known size only");
+        }
+        int[] b = io.quantkit.ir.ShapeInference.sliceBounds(s.dim(a), op.starts().get(i), op.ends().get(i), step);
+        idx[a] = b[0] + ":" + (b[0] + b[1] * step) + ":" + step;
+      }
+      return x() + "[" + String.join(", ", idx) + "]";
     }
 
     @Override
