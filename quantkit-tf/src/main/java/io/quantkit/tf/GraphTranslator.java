@@ -48,8 +48,18 @@ import org.tensorflow.Output;
  */
 final class GraphTranslator {
   /** IR ops this translator does not handle yet; {@link TfBackend#check} reports them. */
-  static final java.util.Set<Class<? extends Op>> UNTRANSLATED = java.util.Set.of(Op.PRelu.class, Op.Pad.class,
-      Op.Slice.class, Op.Resize.class);
+  static final java.util.Set<Class<? extends Op>> UNTRANSLATED = java.util.Set.of(Op.PRelu.class, Op.Resize.class);
+
+  /** Why the tf backend cannot run {@code op} as parameterized, or null when it can. */
+  static String refusal(Op op) {
+    if (UNTRANSLATED.contains(op.getClass())) {
+      return "the tf backend does not translate " + op.type() + " yet";
+    }
+    if (op instanceof Op.Pad p && p.mode().equals("edge")) {
+      return "the tf backend pads in constant and reflect modes only";
+    }
+    return null;
+  }
 
   private final Graph ir;
   private final TfGraphBuilder b;
@@ -260,11 +270,11 @@ final class GraphTranslator {
       }
 
       public TfValue pad(Op.Pad op) {
-        throw unsupported(n, "the tf backend does not translate Pad yet");
+        return GraphTranslator.this.pad(n, op);
       }
 
       public TfValue slice(Op.Slice op) {
-        throw unsupported(n, "the tf backend does not translate Slice yet");
+        return GraphTranslator.this.slice(n, op);
       }
 
       public TfValue reduceMean(Op.ReduceMean op) {
@@ -675,6 +685,61 @@ final class GraphTranslator {
     }
     Output<?> y = b.op(tfOp, name(tfOp.toLowerCase())).in(stored).in(b.ints(name("axes"), axes)).attr("keep_dims", true).build();
     return TfValue.of(y, perm, DataType.FLOAT32, shape(n.output()));
+  }
+
+  /** In the IR's axis order: PadV2 (constant) or MirrorPad REFLECT, which is ONNX's reflect. */
+  private TfValue pad(Node n, Op.Pad op) {
+    String why = refusal(op);
+    if (why != null) {
+      throw unsupported(n, why);
+    }
+    TfValue x = value(n.input(0));
+    requireFloat(n, x);
+    int r = x.rank();
+    Output<?> in = materialize(x, identity(r));
+    int[] p = new int[2 * r];
+    for (int i = 0; i < r; i++) {
+      p[2 * i] = op.pads().get(i);
+      p[2 * i + 1] = op.pads().get(i + r);
+    }
+    Output<?> pads = b.ints(name("paddings"), Shape.of(r, 2), p);
+    Output<?> y = op.mode().equals("constant")
+        ? b.op("PadV2", name("pad")).in(in).in(pads).in(b.scalar(name("pad_value"), op.value())).build()
+        : b.op("MirrorPad", name("pad")).in(in).in(pads).attr("mode", "REFLECT").build();
+    return TfValue.of(y, identity(r), DataType.FLOAT32, shape(n.output()));
+  }
+
+  /** StridedSlice in the IR's axis order, bounds resolved on the known sizes (end_mask where a negative step runs past 0). */
+  private TfValue slice(Node n, Op.Slice op) {
+    TfValue x = value(n.input(0));
+    int r = x.rank();
+    Shape xs = x.shape;
+    int[] begin = new int[r];
+    int[] end = new int[r];
+    int[] strides = new int[r];
+    long endMask = 0;
+    for (int a = 0; a < r; a++) {
+      strides[a] = 1;
+      endMask |= 1L << a;
+    }
+    for (int i = 0; i < op.axes().length(); i++) {
+      int a = op.axes().get(i) < 0 ? op.axes().get(i) + r : op.axes().get(i);
+      if (xs.dim(a) == Shape.UNKNOWN) {
+        throw unsupported(n, "the tf backend slices axes of known size only");
+      }
+      int step = op.steps().get(i);
+      int[] bounds = ShapeInference.sliceBounds(xs.dim(a), op.starts().get(i), op.ends().get(i), step);
+      begin[a] = bounds[0];
+      end[a] = bounds[0] + bounds[1] * step;
+      strides[a] = step;
+      if (end[a] >= 0) {
+        endMask &= ~(1L << a);
+      }
+    }
+    Output<?> in = materialize(x, identity(r));
+    Output<?> y = b.op("StridedSlice", name("slice")).in(in).in(b.ints(name("begin"), begin)).in(b.ints(name("end"), end))
+        .in(b.ints(name("strides"), strides)).attr("end_mask", endMask).build();
+    return TfValue.of(y, identity(r), x.type, shape(n.output()));
   }
 
   /** In the IR's axis order, so that the kept axes need no layout bookkeeping. */
