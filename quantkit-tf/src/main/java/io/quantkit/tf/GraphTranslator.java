@@ -48,7 +48,7 @@ import org.tensorflow.Output;
  */
 final class GraphTranslator {
   /** IR ops this translator does not handle yet; {@link TfBackend#check} reports them. */
-  static final java.util.Set<Class<? extends Op>> UNTRANSLATED = java.util.Set.of(Op.PRelu.class, Op.Resize.class);
+  static final java.util.Set<Class<? extends Op>> UNTRANSLATED = java.util.Set.of();
 
   /** Why the tf backend cannot run {@code op} as parameterized, or null when it can. */
   static String refusal(Op op) {
@@ -57,6 +57,13 @@ final class GraphTranslator {
     }
     if (op instanceof Op.Pad p && p.mode().equals("edge")) {
       return "the tf backend pads in constant and reflect modes only";
+    }
+    if (op instanceof Op.Resize r) {
+      boolean spatialOnly = r.scales().size() == 4 && r.scales().get(0) == 1f && r.scales().get(1) == 1f;
+      boolean nearestOk = r.mode().equals("nearest") && r.coordinateMode().equals("asymmetric") && r.nearestMode().equals("floor");
+      if (!spatialOnly || (r.mode().equals("nearest") && !nearestOk)) {
+        return "the tf backend resizes the H and W of 4-D inputs, nearest only with asymmetric coordinates rounded down";
+      }
     }
     return null;
   }
@@ -262,7 +269,7 @@ final class GraphTranslator {
       // The ops below depend on axis positions, which this backend may hold channels-last: not
       // translated yet, so the backend reports them unsupported and the caller can choose another.
       public TfValue pRelu(Op.PRelu op) {
-        throw unsupported(n, "the tf backend does not translate PRelu yet");
+        return GraphTranslator.this.pRelu(n);
       }
 
       public TfValue globalMaxPool(Op.GlobalMaxPool op) {
@@ -282,7 +289,7 @@ final class GraphTranslator {
       }
 
       public TfValue resize(Op.Resize op) {
-        throw unsupported(n, "the tf backend does not translate Resize yet");
+        return GraphTranslator.this.resize(n, op);
       }
     });
   }
@@ -685,6 +692,48 @@ final class GraphTranslator {
     }
     Output<?> y = b.op(tfOp, name(tfOp.toLowerCase())).in(stored).in(b.ints(name("axes"), axes)).attr("keep_dims", true).build();
     return TfValue.of(y, perm, DataType.FLOAT32, shape(n.output()));
+  }
+
+  /** relu(x) + slope * min(x, 0), the slope broadcast in the IR's axis order. */
+  private TfValue pRelu(Node n) {
+    TfValue x = value(n.input(0));
+    requireFloat(n, x);
+    int r = x.rank();
+    Shape ys = shape(n.output());
+    Output<?> in = materialize(x, identity(r));
+    TfValue neg = TfValue.of(b.op("Minimum", name("prelu_neg")).in(in).in(b.scalar(name("prelu_zero"), 0f)).build(),
+        identity(r), DataType.FLOAT32, ys);
+    TfValue scaled = binary(n, "Mul", neg, value(n.input(1)), ys);
+    Output<?> y = b.op("AddV2", name("prelu")).in(b.op("Relu", name("prelu_pos")).in(in).build())
+        .in(materialize(scaled, identity(r))).build();
+    return TfValue.of(y, identity(r), DataType.FLOAT32, ys);
+  }
+
+  /** ResizeNearestNeighbor / ResizeBilinear on channels-last data; ONNX's coordinate modes map to their two flags. */
+  private TfValue resize(Node n, Op.Resize op) {
+    String why = refusal(op);
+    if (why != null) {
+      throw unsupported(n, why);
+    }
+    TfValue x = value(n.input(0));
+    Shape ys = shape(n.output());
+    if (ys.dim(2) == Shape.UNKNOWN || ys.dim(3) == Shape.UNKNOWN) {
+      throw unsupported(n, "the tf backend resizes to a known height and width only");
+    }
+    Output<?> in = materialize(x, channelsLast(4));
+    Output<?> size = b.ints(name("resize_size"), ys.dim(2), ys.dim(3));
+    Output<?> y;
+    if (op.mode().equals("nearest")) {
+      y = b.op("ResizeNearestNeighbor", name("resize")).in(in).in(size).attr("align_corners", false)
+          .attr("half_pixel_centers", false).build();
+    } else {
+      requireFloat(n, x);
+      boolean align = op.coordinateMode().equals("align_corners");
+      boolean half = op.coordinateMode().equals("half_pixel") || op.coordinateMode().equals("pytorch_half_pixel");
+      y = b.op("ResizeBilinear", name("resize")).in(in).in(size).attr("align_corners", align)
+          .attr("half_pixel_centers", half).build();
+    }
+    return TfValue.of(y, channelsLastPerm(4), x.type, ys);
   }
 
   /** In the IR's axis order: PadV2 (constant) or MirrorPad REFLECT, which is ONNX's reflect. */
