@@ -30,8 +30,9 @@ import java.util.function.Supplier;
  * included) around N calls of (a) the raw ONNX Runtime call {@link OrtRawBenchmark} makes, (b)
  * quantkit's {@code Runner.run} on the same bytes and input, and (c) building only what
  * {@code Runner.run} returns beyond the raw call (a {@code Map.of} of one {@code Tensor} viewing a
- * heap FloatBuffer). quantkit's own allocation per call is then (b) - (a) - (c). Measurements
- * alternate raw and runner, 5 times, after a warm-up that lets the JIT settle.
+ * heap FloatBuffer): when (b) - (a) is no more than (c), quantkit allocates nothing else per call.
+ * Also (d) {@code Runner.runScoped}, whose outputs are pinned native buffers read in place.
+ * Measurements alternate raw and runner, 5 times, after a warm-up that lets the JIT settle.
  *
  * <pre>{@code java -cp quantkit-bench/target/benchmarks.jar io.quantkit.bench.AllocationProbe [--out-dir out/bench] [--calls N]}</pre>
  */
@@ -57,8 +58,9 @@ public final class AllocationProbe {
     }
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     BenchModels models = BenchModels.at(out);
-    System.out.println("| model | precision | batch | raw ORT B/call | Runner.run B/call | returned objects B/call | quantkit's own B/call |");
-    System.out.println("|---|---|---|---|---|---|---|");
+    System.out.println("| model | precision | batch | raw ORT B/call | Runner.run B/call | Runner.run − raw | returned Map + Tensor alone "
+        + "| Runner.runScoped B/call |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
     for (Model model : Model.values()) {
       for (Precision precision : model == Model.PROBE ? List.of(Precision.FP32) : List.of(Precision.FP32, Precision.INT8)) {
         for (int batch : new int[] {1, 32}) {
@@ -90,6 +92,10 @@ public final class AllocationProbe {
           }
         };
         Supplier<Object> viaRunner = () -> runner.run(inputs);
+        Supplier<Object> scoped = () -> {
+          runner.runScoped(inputs, out -> sink = out);
+          return null;
+        };
         String outName = graph.output();
         Shape outShape = runner.run(inputs).get(outName).shape();
         FloatBuffer heap = FloatBuffer.allocate(outShape.size());
@@ -99,11 +105,13 @@ public final class AllocationProbe {
           bytesPerCall(mx, raw, n);
           bytesPerCall(mx, viaRunner, n);
           bytesPerCall(mx, returned, Math.max(n, 10_000));
+          bytesPerCall(mx, scoped, n);
         }
         List<Double> raws = new ArrayList<>();
         List<Double> runners = new ArrayList<>();
         List<Double> outs = new ArrayList<>();
-        List<Double> own = new ArrayList<>();
+        List<Double> diff = new ArrayList<>();
+        List<Double> scopes = new ArrayList<>();
         for (int r = 0; r < REPEATS; r++) {
           double a = r % 2 == 0 ? bytesPerCall(mx, raw, n) : Double.NaN;
           double b = bytesPerCall(mx, viaRunner, n);
@@ -114,10 +122,11 @@ public final class AllocationProbe {
           raws.add(a);
           runners.add(b);
           outs.add(c);
-          own.add(b - a - c);
+          diff.add(b - a);
+          scopes.add(bytesPerCall(mx, scoped, n));
         }
-        return String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s |", model.name().toLowerCase(Locale.ROOT),
-            BenchDriver.id(precision), batch, fmt(raws), fmt(runners), fmt(outs), fmt(own));
+        return String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s |", model.name().toLowerCase(Locale.ROOT),
+            BenchDriver.id(precision), batch, fmt(raws), fmt(runners), fmt(diff), fmt(outs), fmt(scopes));
       }
     }
   }
