@@ -3,6 +3,7 @@ package io.quantkit.onnx;
 import com.google.common.base.Preconditions;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import io.quantkit.ModelFormatException;
 import io.quantkit.QuantkitException;
 import io.quantkit.internal.AtomicFiles;
@@ -62,9 +63,14 @@ public final class OnnxModel {
    * would give it ({@link AtomicFiles}).
    */
   public static void save(Graph graph, Path file, ExportOptions options) {
-    byte[] bytes = toBytes(graph, options);
+    // streamed: the serialized model is never one array beside the proto and the graph
+    ModelProto model = OnnxExporter.export(graph, options);
     try {
-      AtomicFiles.write(file, bytes);
+      AtomicFiles.write(file, out -> {
+        java.io.BufferedOutputStream buffered = new java.io.BufferedOutputStream(chunked(out), 1 << 16);
+        model.writeTo(buffered);
+        buffered.flush();
+      });
     } catch (IOException e) {
       throw new QuantkitException("cannot write ONNX model " + file + ": " + AtomicFiles.reason(e), e);
     }
@@ -109,12 +115,46 @@ public final class OnnxModel {
       if (size > Integer.MAX_VALUE - 8) {
         throw new ModelFormatException(what + " file " + file + " is " + size + " bytes, over protobuf's 2 GiB limit");
       }
-      return Files.readAllBytes(file);
+      return readInChunks(file, (int) size);
     } catch (NoSuchFileException e) {
       throw new ModelFormatException(what + " file " + file + " does not exist", e);
     } catch (IOException | UncheckedIOException e) {
       throw new ModelFormatException("cannot read " + what + " file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Chunks this size or smaller keep the JDK's per-thread temporary direct buffers small. */
+  static final int IO_CHUNK = 1 << 20;
+
+  /**
+   * The whole file, read in chunks of {@link #IO_CHUNK}: one read of a 500 MB model into a heap
+   * array would make the JDK allocate (and keep, per thread) a direct buffer of 500 MB beside it.
+   */
+  private static byte[] readInChunks(Path file, int size) throws IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+      byte[] out = new byte[size];
+      int at = 0;
+      while (at < size) {
+        int n = ch.read(java.nio.ByteBuffer.wrap(out, at, Math.min(IO_CHUNK, size - at)));
+        if (n < 0) {
+          return java.util.Arrays.copyOf(out, at); // the file shrank while it was read
+        }
+        at += n;
+      }
+      return out;
+    }
+  }
+
+  /** Passes large writes on in chunks of {@link #IO_CHUNK} (see {@link #readInChunks}). */
+  static java.io.OutputStream chunked(java.io.OutputStream out) {
+    return new java.io.FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        for (int at = 0; at < len; at += IO_CHUNK) {
+          out.write(b, off + at, Math.min(IO_CHUNK, len - at));
+        }
+      }
+    };
   }
 
   private static ModelProto parse(byte[] bytes, String where) {
@@ -123,8 +163,12 @@ public final class OnnxModel {
     }
     ModelProto model;
     try {
-      CodedInputStream in = CodedInputStream.newInstance(bytes);
+      // an input over an immutable ByteString is the only kind protobuf lets alias its bytes
+      CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
       in.setRecursionLimit(RECURSION_LIMIT);
+      // raw_data then views the file's bytes instead of a copy of them; the model is decoded into
+      // tensors right after and both arrays are dropped together
+      in.enableAliasing(true);
       model = ModelProto.parseFrom(in);
       in.checkLastTagWas(0);
     } catch (InvalidProtocolBufferException e) {
