@@ -13,6 +13,7 @@ import io.quantkit.onnx.proto.Onnx.TensorProto;
 import io.quantkit.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ public final class OnnxModel {
 
   /** Reads an ONNX file; external tensor data is read only from the file's own folder. */
   public static Graph load(Path file) {
-    byte[] bytes = readFile(file, "ONNX model");
+    ByteBuffer bytes = readModelFile(file);
     Path dir = file.toAbsolutePath().getParent();
     return OnnxImporter.convert(parse(bytes, file.toString()), file.toString(), dir);
   }
@@ -49,7 +50,7 @@ public final class OnnxModel {
    */
   public static Graph fromBytes(byte[] bytes, String sourceName) {
     Preconditions.checkNotNull(bytes, "bytes");
-    return OnnxImporter.convert(parse(bytes, sourceName), sourceName, null);
+    return OnnxImporter.convert(parse(ByteBuffer.wrap(bytes), sourceName), sourceName, null);
   }
 
   /** Writes {@code graph} with the default options (opset 13). */
@@ -102,6 +103,45 @@ public final class OnnxModel {
   /** Serializes one tensor as an ONNX TensorProto (raw_data), the inverse of {@link #loadTensor}. */
   public static byte[] tensorToBytes(String name, Tensor tensor) {
     return TensorCodec.encode(name, tensor).toByteArray();
+  }
+
+  /**
+   * The model file in one direct (off-heap) buffer. Parsing aliases it, and large FLOAT32 weights
+   * stay views into it ({@link TensorCodec#fromLittleEndian}), so a model's weights are held
+   * once, off the heap, where ONNX Runtime can read them. The buffer is freed when the last
+   * tensor viewing it is.
+   */
+  private static ByteBuffer readModelFile(Path file) {
+    checkReadable(file, "ONNX model");
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+      ByteBuffer out = ByteBuffer.allocateDirect((int) ch.size());
+      while (out.hasRemaining() && ch.read(out) >= 0) {
+        // a file that shrinks while it is read ends early; parsing then reports it truncated
+      }
+      return out.flip();
+    } catch (NoSuchFileException e) {
+      throw new ModelFormatException("ONNX model file " + file + " does not exist", e);
+    } catch (IOException | UncheckedIOException e) {
+      throw new ModelFormatException("cannot read ONNX model file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkReadable(Path file, String what) {
+    try {
+      if (Files.exists(file) && !Files.isRegularFile(file)) {
+        // A device or pipe (/dev/zero through a link named x.onnx) would be read without end.
+        throw new ModelFormatException(what + " file " + file + " is not a regular file");
+      }
+      // Protobuf messages are limited to 2 GiB; larger models keep their weights in external data.
+      long size = Files.size(file);
+      if (size > Integer.MAX_VALUE - 8) {
+        throw new ModelFormatException(what + " file " + file + " is " + size + " bytes, over protobuf's 2 GiB limit");
+      }
+    } catch (NoSuchFileException e) {
+      throw new ModelFormatException(what + " file " + file + " does not exist", e);
+    } catch (IOException | UncheckedIOException e) {
+      throw new ModelFormatException("cannot read " + what + " file " + file + ": " + e.getMessage(), e);
+    }
   }
 
   private static byte[] readFile(Path file, String what) {
@@ -157,8 +197,8 @@ public final class OnnxModel {
     };
   }
 
-  private static ModelProto parse(byte[] bytes, String where) {
-    if (bytes.length == 0) {
+  private static ModelProto parse(ByteBuffer bytes, String where) {
+    if (!bytes.hasRemaining()) {
       throw new ModelFormatException(where + " is empty, not an ONNX model");
     }
     ModelProto model;
@@ -166,8 +206,7 @@ public final class OnnxModel {
       // an input over an immutable ByteString is the only kind protobuf lets alias its bytes
       CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
       in.setRecursionLimit(RECURSION_LIMIT);
-      // raw_data then views the file's bytes instead of a copy of them; the model is decoded into
-      // tensors right after and both arrays are dropped together
+      // raw_data then views the file's bytes instead of a copy of them
       in.enableAliasing(true);
       model = ModelProto.parseFrom(in);
       in.checkLastTagWas(0);

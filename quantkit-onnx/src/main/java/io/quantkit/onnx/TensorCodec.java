@@ -61,10 +61,17 @@ final class TensorCodec {
     return b.build();
   }
 
-  /** Little-endian raw bytes as a tensor; large FLOAT32 data goes off the heap (see the class comment). */
+  /**
+   * Little-endian raw bytes as a tensor; large FLOAT32 data goes off the heap (see the class
+   * comment). Raw bytes that are already off the heap (a model file read by
+   * {@link OnnxModel#load}) are viewed in place on little-endian machines, not copied.
+   */
   static Tensor fromLittleEndian(DataType type, Shape shape, ByteBuffer raw) {
     if (type != DataType.FLOAT32 || raw.remaining() < OFF_HEAP_BYTES || raw.remaining() != shape.size() * 4L) {
       return Tensor.fromLittleEndian(type, shape, raw);
+    }
+    if (raw.isDirect() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+      return Tensor.viewOf(shape, raw.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
     }
     ByteBuffer direct = ByteBuffer.allocateDirect(raw.remaining()).order(ByteOrder.nativeOrder());
     FloatBuffer floats = direct.asFloatBuffer();
