@@ -6,6 +6,7 @@ import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
+import io.quantkit.onnx.OrtOptions;
 import io.quantkit.quant.Calibration;
 import io.quantkit.quant.CalibrationData;
 import io.quantkit.quant.Qdq;
@@ -49,6 +50,11 @@ public final class MemoryPeak {
     System.out.printf(Locale.ROOT, "model %s: %,d bytes; start RSS %s%n", model, size, mb(status("VmRSS")));
     System.out.printf(Locale.ROOT, "%-28s %12s %12s %10s%n", "phase", "peak RSS", "RSS after", "peak/file");
     Backend ort = Backends.named("onnx");
+    // -Dmemorypeak.prepack=false: ONNX Runtime keeps no prepacked second copy of the weights
+    RunnerOptions runnerOptions = RunnerOptions.builder()
+        .extension(OrtOptions.builder().prepackWeights(!"false".equals(System.getProperty("memorypeak.prepack"))).build())
+        .build();
+    System.out.println("ONNX Runtime: " + runnerOptions.extension(OrtOptions.class).orElseThrow());
 
     resetPeak();
     Graph fp32 = OnnxModel.load(model);
@@ -68,13 +74,13 @@ public final class MemoryPeak {
     }
     // the FP32 session alone, as calibration opens it (with more outputs); -Dmemorypeak.session=false skips it
     if (!"false".equals(System.getProperty("memorypeak.session"))) {
-      try (Runner fp = ort.compile(fp32, RunnerOptions.defaults())) {
+      try (Runner fp = ort.compile(fp32, runnerOptions)) {
         fp.run(batches.get(0));
         report("FP32 session + 1 run (ORT)", size);
       }
       resetPeak();
     }
-    QuantPlan plan = Calibration.builder().build().calibrate(fp32, CalibrationData.of("random", batches), ort);
+    QuantPlan plan = Calibration.builder().runnerOptions(runnerOptions).build().calibrate(fp32, CalibrationData.of("random", batches), ort);
     report("calibrate (" + images + " images, ORT)", size);
 
     resetPeak();
@@ -91,7 +97,7 @@ public final class MemoryPeak {
     // the FP32 weights live off the heap until the collector frees their buffers; a program done
     // with a model can let them go at once
     System.gc();
-    try (Runner runner = ort.compile(OnnxModel.load(out), RunnerOptions.defaults())) {
+    try (Runner runner = ort.compile(OnnxModel.load(out), runnerOptions)) {
       Map<String, Tensor> y = runner.run(batches.get(0));
       report("run INT8 once (ORT)", size);
       System.out.println("INT8 output " + y.values().iterator().next().shape() + ", QDQ file " + String.format(Locale.ROOT,

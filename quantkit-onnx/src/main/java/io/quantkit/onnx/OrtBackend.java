@@ -118,6 +118,9 @@ public final class OrtBackend implements Backend {
         so.setIntraOpNumThreads(options.threads());
       }
       so.setOptimizationLevel(optLevel(options.optimization()));
+      if (!ortOptions.prepackWeights()) {
+        so.addConfigEntry("session.disable_prepacking", "1");
+      }
       if (!ortOptions.spinning().orElse(options.busyWait())) {
         so.addConfigEntry("session.intra_op.allow_spinning", "0");
         so.addConfigEntry("session.inter_op.allow_spinning", "0");
