@@ -28,8 +28,10 @@ import java.util.Set;
  *       that varies at most along the channel axis) is folded into its weights and bias; a MatMul
  *       with a 2-D input that gains a bias becomes a Gemm.
  *   <li>The same affine op before a Conv, Gemm or MatMul is folded into the weights of the node
- *       that reads it (an additive part only where the conv has no padding, since padded zeros
- *       are not shifted).
+ *       that reads it when it scales every channel alike or reads a graph input (otherwise the
+ *       node would read, and a quantizer quantize per tensor, the tensor before a per-channel
+ *       scale); an additive part only where the conv has no padding, since padded zeros are not
+ *       shifted.
  *   <li>An affine op after a Concat along channels whose inputs are all Conv/Gemm outputs read
  *       by the Concat alone is split per input and folded into each.
  *   <li>Two consecutive affine ops of which one is a BatchNorm become one BatchNorm (so a
@@ -484,6 +486,15 @@ public final class GraphSimplification {
       }
     }
 
+    private static boolean uniform(double[] v) {
+      for (double x : v) {
+        if (x != v[0]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     /** y = Q(affine(x)) -> Q'(x). */
     private Graph foldIntoConsumer(Node n) {
       if (!(n.op() instanceof Op.BatchNorm || n.op() instanceof Op.Mul || n.op() instanceof Op.Add)) {
@@ -506,6 +517,11 @@ public final class GraphSimplification {
         return null;
       }
       Affine a = aOpt.get();
+      if (!uniform(a.scale) && !g.inputs().stream().anyMatch(v -> v.name().equals(a.input))) {
+        // the consumer would then read (and a quantizer quantize per tensor) the tensor before a
+        // per-channel scale, whose channels may differ widely; a graph input is raw data, fine
+        return null;
+      }
       Tensor w = floatInit(q.input(1)).orElseThrow();
       float[] src = w.toFloatArray();
       float[] wv = src.clone();

@@ -183,13 +183,28 @@ class GraphSimplificationTest {
   void onlyTheScalePartFoldsIntoAPaddedConv() {
     Graph.Builder b = Graph.builder("g");
     b.input(new ValueInfo("x", DataType.FLOAT32, Shape.of(-1, 3, 5, 5)));
-    b.initializer("k", positive(3, 1, 1)).initializer("c", rand(1, 3, 1, 1)).initializer("w", rand(1, 4, 3, 3, 3));
+    b.initializer("k", Tensor.scalar(0.25f)).initializer("c", rand(1, 3, 1, 1)).initializer("w", rand(1, 4, 3, 3, 3));
     b.node(node("add", new Op.Add(), List.of("x", "c"), "a"));
     b.node(node("mul", new Op.Mul(), List.of("a", "k"), "m"));
     b.node(node("conv", conv(3, same1(), 1), List.of("m", "w"), "out"));
     b.output("out");
     Graph s = simplifiedMatches(b.build(), rand(1, 2, 3, 5, 5));
     assertEquals(List.of("Add", "Conv"), ops(s), "padded zeros are not shifted, so the Add stays");
+  }
+
+  @Test
+  void aPerChannelScaleOfAnActivationStaysBeforeItsConsumer() {
+    // relu -> Mul by per-channel factors -> conv: folding would make the conv read (and INT8
+    // quantize per tensor) the tensor before the scale
+    Graph.Builder b = Graph.builder("g");
+    b.input(new ValueInfo("x", DataType.FLOAT32, Shape.of(-1, 3, 5, 5)));
+    b.initializer("k", Tensor.ofFloats(Shape.of(3, 1, 1), 1e-3f, 1f, 1e3f)).initializer("w", rand(1, 4, 3, 3, 3));
+    b.node(node("relu", new Op.Relu(), List.of("x"), "r"));
+    b.node(node("mul", new Op.Mul(), List.of("r", "k"), "m"));
+    b.node(node("conv", conv(3, same1(), 1), List.of("m", "w"), "out"));
+    b.output("out");
+    Graph g = b.build();
+    assertSame(g, simplifiedMatches(g, rand(1, 2, 3, 5, 5)));
   }
 
   @Test
