@@ -113,8 +113,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--percentile", defaultValue = "99.99", description = "Percentile for --method percentile (default ${DEFAULT-VALUE}).")
     double percentile;
 
-    @Option(names = "--per-channel", description = "Per-output-channel weight scales (default: per-tensor).")
-    boolean perChannel;
+    @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Per-output-channel weight scales (default, as in the API); --no-per-channel: one scale per tensor.")
+    boolean perChannel = true;
 
     @Option(names = "--activations", defaultValue = "uint8", description = "uint8 or int8 activations (default ${DEFAULT-VALUE}).")
     String activations;

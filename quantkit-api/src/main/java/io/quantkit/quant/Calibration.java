@@ -14,7 +14,7 @@ import io.quantkit.data.Dataset;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
-import io.quantkit.ir.passes.BatchNormFolding;
+import io.quantkit.ir.passes.GraphSimplification;
 import io.quantkit.tensor.Tensor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -156,7 +156,7 @@ public final class Calibration {
     Preconditions.checkNotNull(fp32, "fp32");
     Preconditions.checkNotNull(data, "data");
     Preconditions.checkNotNull(backend, "backend");
-    Graph folded = BatchNormFolding.apply(fp32);
+    Graph folded = GraphSimplification.forQuantization(fp32, options.simplifyGraph());
     Exclusions.check(fp32, folded, options);
     QdqPlacement placement = QdqPlacement.of(folded, options);
     Set<String> inputs = new LinkedHashSet<>();
@@ -279,7 +279,7 @@ public final class Calibration {
    * {@link #tensorsToObserve}); {@link #calibrate} ends with this.
    */
   public QuantPlan plan(Graph fp32, Collection<TensorStatistics> statistics, String datasetName, int samples) {
-    Graph folded = BatchNormFolding.apply(fp32);
+    Graph folded = GraphSimplification.forQuantization(fp32, options.simplifyGraph());
     try (Pool pool = new Pool(statisticsThreads)) {
       return plan(fp32.name(), QdqPlacement.of(folded, options), statistics, datasetName, samples, pool);
     }
@@ -290,7 +290,7 @@ public final class Calibration {
    * (which keeps BatchNorm output names); graph inputs are among them when they are quantized.
    */
   public ImmutableList<String> tensorsToObserve(Graph fp32) {
-    return ImmutableList.copyOf(QdqPlacement.of(BatchNormFolding.apply(fp32), options).calibratedTensors());
+    return ImmutableList.copyOf(QdqPlacement.of(GraphSimplification.forQuantization(fp32, options.simplifyGraph()), options).calibratedTensors());
   }
 
   private QuantPlan plan(String graphName, QdqPlacement p, Collection<TensorStatistics> statistics, String datasetName,
@@ -554,7 +554,14 @@ public final class Calibration {
           .dequantizePerConsumer(value.dequantizePerConsumer())
           .shareAddInputScales(value.shareAddInputScales())
           .reduceWeightRange(value.reduceWeightRange())
-          .saturationSafeInput(value.saturationSafeInput());
+          .saturationSafeInput(value.saturationSafeInput())
+          .simplifyGraph(value.simplifyGraph());
+      return this;
+    }
+
+    /** See {@link QuantOptions#simplifyGraph()} (default true). */
+    public Builder simplifyGraph(boolean value) {
+      options.simplifyGraph(value);
       return this;
     }
 

@@ -55,6 +55,8 @@ final class OrtRunner implements Runner {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final OrtSession.SessionOptions sessionOptions;
+  /** Weights ONNX Runtime reads in place (external initializers); closed after the session. */
+  private final java.util.List<ai.onnxruntime.OnnxTensor> initializers;
   /** Requested in graph order, so {@code result.get(i)} is graph output i. */
   private final Set<String> outputNames;
   private final String[] outputs;
@@ -98,6 +100,12 @@ final class OrtRunner implements Runner {
   }
 
   OrtRunner(Graph graph, OrtEnvironment env, OrtSession session, OrtSession.SessionOptions sessionOptions) {
+    this(graph, env, session, sessionOptions, java.util.List.of());
+  }
+
+  OrtRunner(Graph graph, OrtEnvironment env, OrtSession session, OrtSession.SessionOptions sessionOptions,
+      java.util.List<ai.onnxruntime.OnnxTensor> initializers) {
+    this.initializers = java.util.List.copyOf(initializers);
     this.graph = graph;
     this.env = env;
     this.session = session;
@@ -361,6 +369,7 @@ final class OrtRunner implements Runner {
       throw new BackendException("ONNX Runtime failed closing the session of graph '" + graph.name() + "': " + e.getMessage(), e);
     } finally {
       sessionOptions.close();
+      initializers.forEach(ai.onnxruntime.OnnxTensor::close);
     }
   }
 
