@@ -111,7 +111,7 @@ public final class DistributedEvaluation {
       try {
         Dataset shard = source.range(from, to);
         return RunnerPool.withRunner(bytes, backend, threads, runner -> Evaluation.builder().dataset(shard)
-            .batchSize(batchSize).model(modelName).backend(backend).precision(precision).build().run(runner)).toJson();
+            .batchSize(batchSize).model(modelName).backend(runner.backendName()).precision(precision).build().run(runner)).toJson();
       } catch (RuntimeException e) {
         throw new QuantkitException("evaluating " + modelName + " on records " + from + ".." + (to - 1) + " of " + source.key()
             + ": " + e.getMessage(), e);

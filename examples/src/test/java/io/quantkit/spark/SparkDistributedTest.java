@@ -146,6 +146,39 @@ class SparkDistributedTest {
     assertNotEquals(-1, String.valueOf(e.getMessage()).indexOf("records "), e.getMessage());
   }
 
+  @Test
+  void sweepAndSensitivityScanReproduceTheSingleMachineTable() {
+    io.quantkit.cli.SweepConfig base = new io.quantkit.cli.SweepConfig("uint8", false, "minmax", 99.99, 100, List.of());
+    List<io.quantkit.cli.SweepConfig> configs = new java.util.ArrayList<>(
+        io.quantkit.cli.SweepConfig.grid(List.of("uint8"), List.of("minmax", "entropy"), 99.99, 100));
+    List<String> layers = fp32.nodes().stream().filter(n -> n.op().type().equals("Conv")).map(n -> n.name()).limit(2).toList();
+    configs.addAll(io.quantkit.cli.SweepConfig.sensitivity(base, layers));
+    Dataset calib = Cifar10.train(home).limit(100);
+    Dataset data = Cifar10.test(home).limit(IMAGES);
+    AccuracyReport fp = single(fp32, data, "resnet8.h5", "fp32", null);
+    java.util.Map<String, SerializableSupplier<Calibration>> recipes = new java.util.LinkedHashMap<>();
+    for (io.quantkit.cli.SweepConfig c : configs) {
+      recipes.put(c.name(), () -> c.calibration(RunnerOptions.builder().threads(1).build(),
+          io.quantkit.quant.CalibrationListener.NONE));
+    }
+    DistributedSweep sweep = new DistributedSweep(DistributedCalibration.of(spark, "reference", 2),
+        DistributedEvaluation.builder(spark).source(test).batchSize(32).shards(4).build());
+    DistributedSweep.Result got = sweep.run(ModelBytes.of(model), "resnet8.h5",
+        recipes, DatasetSource.of("sweep-calib", () -> Cifar10.train(QuantkitHome.fromEnvironment()).limit(100)));
+    assertEquals(fp.toJson(), got.fp32().toJson());
+    assertEquals(configs.size(), got.outcomes().size());
+    for (int i = 0; i < configs.size(); i++) {
+      io.quantkit.cli.SweepConfig c = configs.get(i);
+      QuantPlan plan = recipes.get(c.name()).get().calibrate(fp32, calib, Backends.named("reference"));
+      Graph q = Qdq.quantize(fp32, plan).graph();
+      AccuracyReport r = single(q, data, "resnet8.h5", "int8", fp);
+      DistributedSweep.Outcome o = got.outcomes().get(i);
+      assertEquals(c.name(), o.name());
+      assertEquals(plan.toJson(), o.plan().toJson(), c.name());
+      assertEquals(r.toJson(), o.report().toJson(), c.name());
+    }
+  }
+
   /** A dataset whose batch starting at record 96 fails the first time it is read. */
   private static final class FailOnce implements Dataset {
     private final Dataset base;
