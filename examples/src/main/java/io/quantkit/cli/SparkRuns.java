@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
@@ -70,13 +71,26 @@ final class SparkRuns {
       throw new QuantkitException("--spark evaluates models quantkit imports (.h5, .onnx); " + modelPath
           + " runs only as it is on its own backend");
     }
+    long t0 = System.nanoTime();
     SparkSession spark = session(master, "eval");
     try {
       DistributedEvaluation eval = DistributedEvaluation.builder(spark).source(source(data)).batchSize(data.batchSize)
           .backend(backend).threads(threads).build();
-      err.println("spark: evaluating on " + master + " (" + spark.sparkContext().defaultParallelism() + " task slots)");
-      return eval.run(ModelBytes.of(modelPath), modelPath.getFileName().toString(), new ModelRunners().precision(modelPath),
-          baseline);
+      err.printf(Locale.ROOT, "spark: evaluating on %s (%d task slots; session started in %.1f s)%n", master,
+          spark.sparkContext().defaultParallelism(), (System.nanoTime() - t0) / 1e9);
+      // -Dquantkit.spark.repeat=N runs the same job N times in this session (scripts/spark-speed: a warm
+      // job's rate apart from the session's start-up); every run gives the same report
+      int repeat = Math.max(1, Integer.getInteger("quantkit.spark.repeat", 1));
+      AccuracyReport report = null;
+      for (int i = 0; i < repeat; i++) {
+        long t = System.nanoTime();
+        report = eval.run(ModelBytes.of(modelPath), modelPath.getFileName().toString(), new ModelRunners().precision(modelPath),
+            baseline);
+        double s = (System.nanoTime() - t) / 1e9;
+        err.printf(Locale.ROOT, "spark: job %d of %d: %d images in %.2f s (%.0f images/s)%n", i + 1, repeat, report.samples(),
+            s, report.samples() / s);
+      }
+      return report;
     } finally {
       spark.stop();
     }
