@@ -90,6 +90,15 @@ class SparkDistributedTest {
     assertEquals(q, got.get(1));
     assertEquals(fp.toJson(), got.get(0).toJson());
     assertEquals(q.toJson(), got.get(1).toJson());
+    // the records as a Spark Dataset<Row>: every source position once, with its label
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = test.records(spark, 32, 3);
+    assertEquals(IMAGES, rows.count());
+    assertEquals(IMAGES, rows.select("position").distinct().count());
+    long labelSum = 0;
+    for (int i = 0; i < IMAGES; i++) {
+      labelSum += data.label(i);
+    }
+    assertEquals(labelSum, rows.agg(org.apache.spark.sql.functions.sum("label")).first().getLong(0));
     assertTrue(q.flips() > 0, "the INT8 model should flip a few of " + IMAGES + " predictions");
     // 10 tasks on 2 slots: at most one runner per slot and model, not one per task
     assertTrue(RunnerPool.compiled() - compiledBefore <= 4, "compiled " + (RunnerPool.compiled() - compiledBefore));
