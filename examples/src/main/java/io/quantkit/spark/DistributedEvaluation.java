@@ -5,6 +5,7 @@ import io.quantkit.QuantkitException;
 import io.quantkit.data.Dataset;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.eval.Evaluation;
+import io.quantkit.tensor.Shape;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +100,93 @@ public final class DistributedEvaluation {
         parts.add(AccuracyReport.fromJson(json.get(m * ranges.size() + s)));
       }
       AccuracyReport whole = AccuracyReport.concat(parts, data.name());
+      AccuracyReport base = candidates.get(m).baseline();
+      out.add(base == null ? whole : whole.withBaseline(base));
+    }
+    return out;
+  }
+
+  /**
+   * Several models on records that live in Spark ({@link RecordRows#SCHEMA}: position, label,
+   * float32 image; e.g. read from Parquet), in one job: rows are grouped into the shards of whole
+   * batches that {@link #runAll} uses, each shard is checked to hold every position exactly once,
+   * and each model runs on it. {@code dataset} names the set in the reports; reports in the order
+   * given, equal to the single machine's on the same records.
+   *
+   * @throws QuantkitException (in the failed job) naming the position of a missing, repeated or
+   *     malformed record
+   */
+  public List<AccuracyReport> runRows(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> records, Shape imageShape,
+      List<String> classNames, String dataset, List<Candidate> candidates) {
+    Preconditions.checkArgument(!candidates.isEmpty(), "no model to evaluate");
+    long count = records.count();
+    if (count == 0 || count > Integer.MAX_VALUE) {
+      throw new QuantkitException("dataset " + dataset + " has " + count + " records: nothing to evaluate or too many");
+    }
+    int n = (int) count;
+    List<int[]> ranges = DatasetSource.shards(n, batchSize, shards);
+    int perShard = ranges.get(0)[1] - ranges.get(0)[0];
+    List<ModelBytes> models = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    List<String> precisions = new ArrayList<>();
+    for (Candidate c : candidates) {
+      models.add(c.model());
+      names.add(c.modelName() != null ? c.modelName() : c.model().fileName());
+      precisions.add(c.precision());
+    }
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<List<ModelBytes>> shared = sc.broadcast(models);
+    int[] dims = imageShape.toArray();
+    List<String> classes = List.copyOf(classNames);
+    String be = backend;
+    int bs = batchSize;
+    int th = threads;
+    List<scala.Tuple2<Integer, String>> results;
+    try {
+      results = records.select("position", "label", "image").toJavaRDD()
+          .mapToPair(r -> new scala.Tuple2<>((int) Math.min(Integer.MAX_VALUE, r.getLong(0) / perShard), r))
+          .groupByKey(ranges.size())
+          .flatMapToPair(group -> {
+            int shard = group._1();
+            long from = (long) shard * perShard;
+            int size = (int) Math.max(0, Math.min(perShard, n - from));
+            List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+            group._2().forEach(rows::add);
+            List<scala.Tuple2<Integer, String>> out = new ArrayList<>();
+            try {
+              Dataset data = RecordRows.shard(rows, from, size, dims, classes, dataset);
+              for (int m = 0; m < names.size(); m++) {
+                String name = names.get(m);
+                String precision = precisions.get(m);
+                String json = RunnerPool.withRunner(shared.value().get(m), be, th, runner -> Evaluation.builder().dataset(data)
+                    .batchSize(bs).model(name).backend(runner.backendName()).precision(precision).build().run(runner)).toJson();
+                out.add(new scala.Tuple2<>(m * ranges.size() + shard, json));
+              }
+            } catch (RuntimeException e) {
+              throw new QuantkitException("evaluating on records " + from + ".." + (from + size - 1) + " of " + dataset + ": "
+                  + e.getMessage(), e);
+            }
+            return out.iterator();
+          }).collect();
+    } finally {
+      shared.destroy();
+    }
+    String[] json = new String[candidates.size() * ranges.size()];
+    for (scala.Tuple2<Integer, String> r : results) {
+      json[r._1()] = r._2();
+    }
+    List<AccuracyReport> out = new ArrayList<>();
+    for (int m = 0; m < candidates.size(); m++) {
+      List<AccuracyReport> parts = new ArrayList<>();
+      for (int s = 0; s < ranges.size(); s++) {
+        String j = json[m * ranges.size() + s];
+        if (j == null) {
+          throw new QuantkitException(dataset + ": no record in positions " + ranges.get(s)[0] + ".." + (ranges.get(s)[1] - 1)
+              + " (positions must run 0.." + (n - 1) + ")");
+        }
+        parts.add(AccuracyReport.fromJson(j));
+      }
+      AccuracyReport whole = AccuracyReport.concat(parts, dataset);
       AccuracyReport base = candidates.get(m).baseline();
       out.add(base == null ? whole : whole.withBaseline(base));
     }

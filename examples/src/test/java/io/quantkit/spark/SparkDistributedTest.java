@@ -105,6 +105,24 @@ class SparkDistributedTest {
   }
 
   @Test
+  void recordsInParquetEvaluateToTheSingleMachineReport(@TempDir Path dir) {
+    Dataset data = Cifar10.test(home).limit(IMAGES);
+    AccuracyReport fp = single(fp32, data, "resnet8.h5", "fp32", null);
+    String parquet = dir.resolve("cifar.parquet").toString();
+    RecordRows.of(spark, test, 3).write().parquet(parquet);
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = spark.read().parquet(parquet);
+    DistributedEvaluation eval = DistributedEvaluation.builder(spark).source(test).batchSize(32).shards(4).build();
+    List<DistributedEvaluation.Candidate> fpOnly = List.of(
+        new DistributedEvaluation.Candidate(ModelBytes.of(model), "resnet8.h5", "fp32", null));
+    AccuracyReport got = eval.runRows(rows, data.imageShape(), data.classNames(), data.name(), fpOnly).get(0);
+    assertEquals(fp.toJson(), got.toJson());
+    // a record missing from the table fails the job with its position, never a smaller denominator
+    Exception e = assertThrows(Exception.class, () -> eval.runRows(rows.filter("position != 100"), data.imageShape(),
+        data.classNames(), data.name(), fpOnly));
+    assertTrue(String.valueOf(e.getMessage()).contains("record at position 100 is missing"), e.getMessage());
+  }
+
+  @Test
   void minMaxAndHistogramCalibrationGiveTheSinglePlan() {
     Dataset calib = Cifar10.train(home).limit(150);
     DatasetSource src = DatasetSource.cifar(List.of(home.cifar10File("data_batch_1.bin"))).limit(150);
