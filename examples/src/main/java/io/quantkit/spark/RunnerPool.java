@@ -3,25 +3,30 @@ package io.quantkit.spark;
 import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * Compiled runners kept per executor JVM: a task borrows one for its model and backend, runs its
  * shard and gives it back, so an executor compiles one runner per task slot (as many as ran at
- * once) and reuses it for every later partition of the same model. Runners are closed when the JVM
- * shuts down. Thread-safe.
+ * once) and reuses it for every later partition of the same model. Runners of at most
+ * {@code quantkit.spark.pooledModels} models (system property, default 4) stay compiled: a sweep
+ * over many models closes the runners of the model used longest ago rather than keeping every
+ * model's runners in memory. The rest are closed when the JVM shuts down. Thread-safe.
  */
 public final class RunnerPool {
-  private static final Map<String, Queue<Runner>> IDLE = new ConcurrentHashMap<>();
-  private static final List<Runner> ALL = new ArrayList<>();
+  private static final int MODELS = Math.max(1, Integer.getInteger("quantkit.spark.pooledModels", 4));
+  /** Idle runners by model key, least recently used first; guarded by itself. */
+  private static final LinkedHashMap<String, Deque<Runner>> IDLE = new LinkedHashMap<>(16, 0.75f, true);
   private static final AtomicInteger COMPILED = new AtomicInteger();
+  private static boolean closed;
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(RunnerPool::closeAll, "quantkit-runner-pool-close"));
@@ -32,19 +37,40 @@ public final class RunnerPool {
   /** Runs {@code work} with a runner of {@code model} on {@code backend}, compiled if none is idle. */
   public static <T> T withRunner(ModelBytes model, String backend, int threads, Function<Runner, T> work) {
     String key = model.digest() + "|" + backend + "|" + threads;
-    Queue<Runner> idle = IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
-    Runner runner = idle.poll();
+    Runner runner;
+    List<Runner> evicted = new ArrayList<>();
+    synchronized (IDLE) {
+      Deque<Runner> idle = IDLE.computeIfAbsent(key, k -> new ArrayDeque<>());
+      runner = idle.poll();
+      Iterator<Map.Entry<String, Deque<Runner>>> lru = IDLE.entrySet().iterator();
+      while (IDLE.size() > MODELS && lru.hasNext()) {
+        Map.Entry<String, Deque<Runner>> e = lru.next();
+        if (!e.getKey().equals(key)) {
+          evicted.addAll(e.getValue());
+          lru.remove();
+        }
+      }
+    }
+    evicted.forEach(RunnerPool::closeQuietly);
     if (runner == null) {
       runner = Backends.named(backend).compile(model.graph(), RunnerOptions.builder().threads(threads).build());
       COMPILED.incrementAndGet();
-      synchronized (ALL) {
-        ALL.add(runner);
-      }
     }
     try {
       return work.apply(runner);
     } finally {
-      idle.add(runner);
+      boolean keep;
+      synchronized (IDLE) {
+        Deque<Runner> idle = closed ? null : IDLE.get(key);
+        keep = idle != null;
+        if (keep) {
+          idle.add(runner);
+        }
+      }
+      if (!keep) {
+        // its model was evicted while the task ran (or the JVM is stopping)
+        closeQuietly(runner);
+      }
     }
   }
 
@@ -53,17 +79,21 @@ public final class RunnerPool {
     return COMPILED.get();
   }
 
-  private static void closeAll() {
-    synchronized (ALL) {
-      for (Runner r : ALL) {
-        try {
-          r.close();
-        } catch (RuntimeException ignored) {
-          // the JVM is going away; nothing else to do with a runner that fails to close
-        }
-      }
-      ALL.clear();
+  private static void closeQuietly(Runner r) {
+    try {
+      r.close();
+    } catch (RuntimeException ignored) {
+      // a runner that fails to close has nothing left to give back
     }
-    IDLE.clear();
+  }
+
+  private static void closeAll() {
+    List<Runner> all = new ArrayList<>();
+    synchronized (IDLE) {
+      closed = true;
+      IDLE.values().forEach(all::addAll);
+      IDLE.clear();
+    }
+    all.forEach(RunnerPool::closeQuietly);
   }
 }

@@ -105,6 +105,21 @@ class SparkDistributedTest {
   }
 
   @Test
+  void runnerPoolKeepsTheRunnersOfTheLastFourModels() {
+    ModelBytes m = ModelBytes.of(model);
+    // the key includes the thread count: five thread counts are five pooled "models"
+    int before = RunnerPool.compiled();
+    for (int threads = 1; threads <= 5; threads++) {
+      RunnerPool.withRunner(m, "reference", threads, r -> r.backendName());
+    }
+    assertEquals(before + 5, RunnerPool.compiled());
+    RunnerPool.withRunner(m, "reference", 5, r -> r.backendName());
+    assertEquals(before + 5, RunnerPool.compiled(), "the most recent model's runner is reused");
+    RunnerPool.withRunner(m, "reference", 1, r -> r.backendName());
+    assertEquals(before + 6, RunnerPool.compiled(), "the least recently used model's runner was closed");
+  }
+
+  @Test
   void recordsInParquetEvaluateToTheSingleMachineReport(@TempDir Path dir) {
     Dataset data = Cifar10.test(home).limit(IMAGES);
     AccuracyReport fp = single(fp32, data, "resnet8.h5", "fp32", null);
