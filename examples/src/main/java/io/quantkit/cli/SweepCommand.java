@@ -69,6 +69,11 @@ final class SweepCommand implements Callable<Integer> {
       description = "Backend that runs calibration (default ${DEFAULT-VALUE}: plans are then the same on every CPU).")
   String calibBackend;
 
+  @Option(names = "--sensitivity",
+      description = "Sensitivity scan instead of the grid: the first activation type and method, per-tensor, each Conv/Gemm "
+          + "layer alone kept in FP32 (one row per layer).")
+  boolean sensitivity;
+
   @Option(names = "--spark", paramLabel = "MASTER",
       description = "Run the calibrations and evaluations as Spark tasks (configuration x data shard) on this master, "
           + "e.g. local[2] or spark://host:7077; the table is the same.")
@@ -93,6 +98,11 @@ final class SweepCommand implements Callable<Integer> {
     Dataset jpegTest = jpeg ? ImageFolderDataset.open(home.cifar10JpegTestDir()) : null;
 
     List<SweepConfig> configs = SweepConfig.grid(activations, methods, percentile, calibSize);
+    if (sensitivity) {
+      List<String> layers = fp32.nodes().stream().filter(n -> n.op().type().equals("Conv") || n.op().type().equals("Gemm"))
+          .map(n -> n.name()).toList();
+      configs = SweepConfig.sensitivity(configs.get(0), layers);
+    }
     try (Engine engine = spark == null ? new LocalEngine(runnerOptions)
         : SparkRuns.sweepEngine(spark, model.path(), configs, calibBackend, common.threads, calibSize, err)) {
       return run(engine, fp32, configs, ort, test, calib, jpegTest, out, err);
@@ -136,7 +146,9 @@ final class SweepCommand implements Callable<Integer> {
       String jpegCell = rj == null ? "—" : String.format(Locale.ROOT, "%.2f %% (%d flips)",
           100.0 * (rj.samples() - rj.flips()) / rj.samples(), rj.flips());
       rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | %+.2f | %d | %s | %,d B (%.1f %%) |",
-          c.activations(), c.perChannel() ? "per-channel" : "per-tensor", c.method(), 100 * r.top1(), 0.0 - r.dropPoints(),
+          c.activations(), c.perChannel() ? "per-channel" : "per-tensor",
+          c.method() + (c.exclude().isEmpty() ? "" : ", " + String.join(", ", c.exclude()) + " in FP32"), 100 * r.top1(),
+          0.0 - r.dropPoints(),
           r.flips(), jpegCell, bytes, 100.0 * bytes / fp32Bytes) + others);
     }
     StringBuilder table = new StringBuilder();

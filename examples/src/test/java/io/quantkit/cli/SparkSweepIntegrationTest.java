@@ -32,6 +32,19 @@ class SparkSweepIntegrationTest {
     }
   }
 
+  @Test
+  void sparkSensitivityScanWritesTheSingleMachineTable(@TempDir Path dir) throws Exception {
+    String[] args = {"sweep", "--sensitivity", "--methods", "minmax", "--activations", "uint8", "--calib-size", "100",
+        "--no-jpeg", "--also-on=", "--threads", "1", "--out-dir"};
+    CliRun one = CliRun.of(concat(args, dir.resolve("one").toString()));
+    assertEquals(0, one.exit(), one.err());
+    CliRun many = CliRun.of(concat(args, dir.resolve("many").toString(), "--spark", "local[2]"));
+    assertEquals(0, many.exit(), many.err());
+    String table = Files.readString(dir.resolve("one/sweep.md"));
+    assertTrue(table.contains(" in FP32 |"), table);
+    assertEquals(table, Files.readString(dir.resolve("many/sweep.md")));
+  }
+
   private static String[] concat(String[] a, String... b) {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
