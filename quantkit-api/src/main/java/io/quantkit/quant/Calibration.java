@@ -185,7 +185,7 @@ public final class Calibration {
     Preconditions.checkNotNull(data, "data");
     Preconditions.checkNotNull(backend, "backend");
     Preconditions.checkNotNull(initialRanges, "initialRanges");
-    Graph folded = BatchNormFolding.apply(fp32);
+    Graph folded = GraphSimplification.forQuantization(fp32, options.simplifyGraph());
     Exclusions.check(fp32, folded, options);
     QdqPlacement placement = QdqPlacement.of(folded, options);
     try (Pool pool = new Pool(statisticsThreads)) {
