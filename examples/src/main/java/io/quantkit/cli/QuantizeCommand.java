@@ -49,6 +49,11 @@ final class QuantizeCommand implements Callable<Integer> {
       description = "Backend that runs calibration (default ${DEFAULT-VALUE}: the plan is byte-identical on every CPU; onnx is faster).")
   String calibBackend;
 
+  @Option(names = "--spark", paramLabel = "MASTER",
+      description = "With --out: gather the calibration statistics as Spark tasks on this master (local[2], spark://host:7077); "
+          + "the plan is the one this machine makes.")
+  String spark;
+
   @Option(names = "--out", paramLabel = "FILE", description = "The quantized QDQ .onnx to write (without it: the whole job).")
   Path out;
 
@@ -64,6 +69,9 @@ final class QuantizeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (out == null) {
+      if (spark != null) {
+        throw new IllegalArgumentException("--spark calibrates for --out FILE; the whole job (without --out) runs on this machine");
+      }
       return new QuantizeJob(this).call();
     }
     PrintWriter stdout = spec.commandLine().getOut();
@@ -78,7 +86,8 @@ final class QuantizeCommand implements Callable<Integer> {
       calib.warning().ifPresent(w -> stdout.println("warning: " + w));
       Calibration calibration = quant.calibration(RunnerOptions.builder().threads(common.threads).build(),
           new Progress(spec.commandLine().getErr(), "calibrate")::update);
-      plan = calibration.calibrate(fp32, calib.dataset(), Backends.named(calibBackend));
+      plan = spark == null ? calibration.calibrate(fp32, calib.dataset(), Backends.named(calibBackend))
+          : SparkRuns.calibrate(spark, model.path(), quant, calibData, calibBackend, common.threads);
       plan = plan.toBuilder().metadata("calibration.sampling", calib.sampling()).build();
       stdout.printf("calibrated %s on %d images of %s (%s)%n", model.path().getFileName(), plan.calibration().samples(),
           calib.dataset().name(), quant.describe());
@@ -99,7 +108,9 @@ final class QuantizeCommand implements Callable<Integer> {
   }
 
   /** The calibration and placement flags, shared with the sweep command. */
-  static final class QuantizationOptions {
+  static final class QuantizationOptions implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     @Option(names = "--calib-size", defaultValue = "500", description = "Calibration images (default ${DEFAULT-VALUE}).")
     int calibSize;
 
@@ -113,8 +124,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--percentile", defaultValue = "99.99", description = "Percentile for --method percentile (default ${DEFAULT-VALUE}).")
     double percentile;
 
-    @Option(names = "--per-channel", description = "Per-output-channel weight scales (default: per-tensor).")
-    boolean perChannel;
+    @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Per-output-channel weight scales (default, as in the API); --no-per-channel: one scale per tensor.")
+    boolean perChannel = true;
 
     @Option(names = "--activations", defaultValue = "uint8", description = "uint8 or int8 activations (default ${DEFAULT-VALUE}).")
     String activations;

@@ -1,6 +1,7 @@
 package io.quantkit.quant;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableSortedSet;
@@ -27,6 +28,7 @@ public final class QuantOptions {
   private final boolean shareAddInputScales;
   private final boolean reduceWeightRange;
   private final boolean saturationSafeInput;
+  private final boolean simplifyGraph;
 
   @JsonCreator
   QuantOptions(
@@ -39,7 +41,8 @@ public final class QuantOptions {
       @JsonProperty("dequantizePerConsumer") boolean dequantizePerConsumer,
       @JsonProperty("shareAddInputScales") boolean shareAddInputScales,
       @JsonProperty("reduceWeightRange") boolean reduceWeightRange,
-      @JsonProperty("saturationSafeInput") Boolean saturationSafeInput) {
+      @JsonProperty("saturationSafeInput") Boolean saturationSafeInput,
+      @JsonProperty("simplifyGraph") Boolean simplifyGraph) {
     Preconditions.checkArgument(activationType == QuantType.UINT8 || activationType == QuantType.INT8,
         "activations are quantized to UINT8 or INT8, not %s", activationType);
     Preconditions.checkArgument(weightMethod == CalibrationMethod.MINMAX || weightMethod == CalibrationMethod.MSE,
@@ -54,6 +57,7 @@ public final class QuantOptions {
     this.shareAddInputScales = shareAddInputScales;
     this.reduceWeightRange = reduceWeightRange;
     this.saturationSafeInput = saturationSafeInput == null || saturationSafeInput;
+    this.simplifyGraph = simplifyGraph == null || simplifyGraph;
   }
 
   public static QuantOptions defaults() {
@@ -75,7 +79,27 @@ public final class QuantOptions {
         .dequantizePerConsumer(dequantizePerConsumer)
         .shareAddInputScales(shareAddInputScales)
         .reduceWeightRange(reduceWeightRange)
-        .saturationSafeInput(saturationSafeInput);
+        .saturationSafeInput(saturationSafeInput)
+        .simplifyGraph(simplifyGraph);
+  }
+
+  /**
+   * Simplify the graph before calibration and quantization (default true): Mul/Add by constants
+   * and BatchNorms next to a Conv/Gemm/MatMul folded into its weights, BatchNorm after a Concat of
+   * convs split into them, weights reached through Reshape/Transpose made initializers, identities
+   * removed ({@link io.quantkit.ir.passes.GraphSimplification}). False only folds BatchNorm into
+   * the Conv before it, as before simplification existed. Plans made with the default do not
+   * mention it, so their JSON is the same as before.
+   */
+  public boolean simplifyGraph() {
+    return simplifyGraph;
+  }
+
+  /** Serialized only when off, so that plans made with the default keep their JSON. */
+  @JsonProperty("simplifyGraph")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  private Boolean simplifyGraphForJson() {
+    return simplifyGraph ? null : Boolean.FALSE;
   }
 
   /**
@@ -180,13 +204,14 @@ public final class QuantOptions {
         && perChannelWeights == q.perChannelWeights && weightMethod == q.weightMethod
         && reduceWeightRange == q.reduceWeightRange && saturationSafeInput == q.saturationSafeInput
         && excludeNodes.equals(q.excludeNodes) && excludeOpTypes.equals(q.excludeOpTypes)
-        && dequantizePerConsumer == q.dequantizePerConsumer && shareAddInputScales == q.shareAddInputScales;
+        && dequantizePerConsumer == q.dequantizePerConsumer && shareAddInputScales == q.shareAddInputScales
+        && simplifyGraph == q.simplifyGraph;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(activationType, symmetricActivations, perChannelWeights, weightMethod, reduceWeightRange, saturationSafeInput, excludeNodes,
-        excludeOpTypes, dequantizePerConsumer, shareAddInputScales);
+        excludeOpTypes, dequantizePerConsumer, shareAddInputScales, simplifyGraph);
   }
 
   @Override
@@ -195,7 +220,8 @@ public final class QuantOptions {
         + ", weights=INT8 " + (perChannelWeights ? "per-channel" : "per-tensor") + " " + weightMethod
         + (reduceWeightRange ? " reduced range" : "") + (saturationSafeInput ? ", 7-bit input" : "")
         + ", excludeNodes=" + excludeNodes + ", excludeOpTypes=" + excludeOpTypes
-        + ", dequantizePerConsumer=" + dequantizePerConsumer + ", shareAddInputScales=" + shareAddInputScales + ")";
+        + ", dequantizePerConsumer=" + dequantizePerConsumer + ", shareAddInputScales=" + shareAddInputScales
+        + (simplifyGraph ? "" : ", simplifyGraph=false") + ")";
   }
 
   public static final class Builder {
@@ -209,6 +235,7 @@ public final class QuantOptions {
     private boolean shareAddInputScales;
     private boolean reduceWeightRange;
     private boolean saturationSafeInput = true;
+    private boolean simplifyGraph = true;
 
     private Builder() {}
 
@@ -262,9 +289,16 @@ public final class QuantOptions {
       return this;
     }
 
+    /** See {@link QuantOptions#simplifyGraph()}. */
+    public Builder simplifyGraph(boolean value) {
+      this.simplifyGraph = value;
+      return this;
+    }
+
     public QuantOptions build() {
       return new QuantOptions(activationType, symmetricActivations, perChannelWeights, weightMethod, excludeNodes,
-          excludeOpTypes, dequantizePerConsumer, shareAddInputScales, reduceWeightRange, saturationSafeInput);
+          excludeOpTypes, dequantizePerConsumer, shareAddInputScales, reduceWeightRange, saturationSafeInput,
+          simplifyGraph);
     }
   }
 }
