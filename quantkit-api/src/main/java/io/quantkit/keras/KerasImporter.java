@@ -80,6 +80,9 @@ final class KerasImporter {
         .put("Subtract", (k, c, ins) -> k.elementwise(c, ins, new Op.Sub()))
         .put("GlobalMaxPooling2D", (k, c, ins) -> k.globalMaxPool(c, k.plain(c, k.single(c, ins))))
         .put("GlobalAveragePooling1D", (k, c, ins) -> k.globalAveragePool1d(c, k.plain(c, k.single(c, ins))))
+        .put("GlobalMaxPooling1D", (k, c, ins) -> k.globalMaxPool1d(c, k.plain(c, k.single(c, ins))))
+        .put("MaxPooling1D", (k, c, ins) -> k.pool1d(c, k.plain(c, k.single(c, ins)), false))
+        .put("AveragePooling1D", (k, c, ins) -> k.pool1d(c, k.plain(c, k.single(c, ins)), true))
         .put("UpSampling2D", (k, c, ins) -> k.upSampling(c, k.plain(c, k.single(c, ins))));
     for (String identity : IDENTITY_LAYERS) {
       b.put(identity, (k, c, ins) -> k.single(c, ins));
@@ -713,6 +716,58 @@ final class KerasImporter {
     boolean keep = c.config().path("keepdims").asBoolean(false);
     int[] out = keep ? new int[] {x.shape()[0], 1, x.shape()[2]} : new int[] {x.shape()[0], x.shape()[2]};
     return new Value(emit(c.base(), new Op.ReduceMean(ImmutableIntArray.of(1), keep), List.of(x.ir()), c.base(), out), out, null);
+  }
+
+  /** [N, L, C] to [N, C]: transposed to [N, C, L], GlobalMaxPool over L, flattened. */
+  private Value globalMaxPool1d(Call c, Value x) {
+    requireChannelsLast(c);
+    requireRank(c, x, 3);
+    boolean keep = c.config().path("keepdims").asBoolean(false);
+    int n = x.shape()[0];
+    int ch = x.shape()[2];
+    String ncl = emit(c.base() + "/to_ncl", new Op.Transpose(ImmutableIntArray.of(0, 2, 1)), List.of(x.ir()), c.base() + "/ncl",
+        new int[] {n, ch, x.shape()[1]});
+    String pooled = emit(c.base(), new Op.GlobalMaxPool(), List.of(ncl), c.base() + "/pooled", new int[] {n, ch, 1});
+    if (keep) {
+      int[] out = {n, 1, ch};
+      return new Value(emit(c.base() + "/to_nlc", new Op.Transpose(ImmutableIntArray.of(0, 2, 1)), List.of(pooled), c.base(), out),
+          out, null);
+    }
+    int[] out = {n, ch};
+    return new Value(emit(c.base() + "/flatten", new Op.Flatten(1), List.of(pooled), c.base(), out), out, null);
+  }
+
+  /** MaxPooling1D / AveragePooling1D on [N, L, C], as a 1-D pool of the transposed [N, C, L]. */
+  private Value pool1d(Call c, Value x, boolean average) {
+    requireChannelsLast(c);
+    requireRank(c, x, 3);
+    int k = ints(c, "pool_size", 1, new int[] {2})[0];
+    JsonNode strides = c.config().get("strides");
+    int st = strides == null || strides.isNull() ? k : ints(c, "strides", 1, new int[] {k})[0];
+    String mode = optText(c.config(), "padding", "valid");
+    Padding pad;
+    if (mode.equals("valid")) {
+      pad = Padding.valid();
+    } else if (mode.equals("same")) {
+      pad = Padding.sameUpper();
+    } else {
+      throw new UnsupportedOpException(c.layer(), c.className(), "padding '" + mode + "' in " + where);
+    }
+    int len = x.shape()[1] == Shape.UNKNOWN ? Shape.UNKNOWN : ShapeInference.windowOutputs(new int[] {x.shape()[1]},
+        ImmutableIntArray.of(k), ImmutableIntArray.of(st), ImmutableIntArray.of(1), pad, false)[0];
+    if (len == 0) {
+      throw format("layer '" + c.layer() + "' (" + c.className() + "): pool " + k + " does not fit an input of length " + x.shape()[1]);
+    }
+    int n = x.shape()[0];
+    int ch = x.shape()[2];
+    ImmutableIntArray swap = ImmutableIntArray.of(0, 2, 1);
+    String ncl = emit(c.base() + "/to_ncl", new Op.Transpose(swap), List.of(x.ir()), c.base() + "/ncl", new int[] {n, ch, x.shape()[1]});
+    // Keras averages only real cells under "same" padding.
+    Op op = average ? new Op.AveragePool(ImmutableIntArray.of(k), ImmutableIntArray.of(st), pad, false, false)
+        : new Op.MaxPool(ImmutableIntArray.of(k), ImmutableIntArray.of(st), ImmutableIntArray.of(1), pad, false);
+    String pooled = emit(c.base() + "/pool", op, List.of(ncl), c.base() + "/pooled", new int[] {n, ch, len});
+    int[] out = {n, len, ch};
+    return new Value(emit(c.base(), new Op.Transpose(swap), List.of(pooled), c.base(), out), out, null);
   }
 
   /** Nearest: each pixel repeated; bilinear: TensorFlow's resize with half-pixel centers. */

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The layers real CNNs and audio models add to ResNet8's set (SeparableConv2D, swish, UpSampling2D,
- * GlobalMaxPooling2D, Conv1D, LeakyReLU, PReLU, Multiply, GlobalAveragePooling1D, hard_sigmoid,
- * tanh), imported from .h5 fixtures and run on the reference executor against NHWC arithmetic
+ * GlobalMaxPooling2D, Conv1D, LeakyReLU, PReLU, Multiply, GlobalAveragePooling1D, 1-D pooling,
+ * hard_sigmoid, tanh), imported from .h5 fixtures and run on the reference executor against NHWC arithmetic
  * written out here and in {@link KerasRef}.
  */
 class KerasNewLayersTest {
@@ -119,6 +119,23 @@ class KerasNewLayersTest {
     // leaky * prelu: 5.5 * 5.5 = 30.25; (-0.1) * (-0.25) = 0.025; (-0.15) * (-0.75) = 0.1125; 5 * 5 = 25
     // mean over the steps: (30.25 + 0.1125) / 2, (0.025 + 25) / 2
     assertClose(new float[] {30.3625f / 2, 25.025f / 2}, run(g, "x", x, 1, 3, 2));
+  }
+
+  @Test
+  void oneDimensionalPooling() {
+    Path file = new H5Fixture().config(functional("m", List.of("x"), List.of("gmp"),
+            input("x", "[null, 5, 2]"),
+            layer("MaxPooling1D", "mp", "'pool_size': [2], 'strides': [2], 'padding': 'same', 'data_format': 'channels_last'", "x"),
+            layer("AveragePooling1D", "ap", "'pool_size': [2], 'strides': [1], 'padding': 'valid', 'data_format': 'channels_last'",
+                "mp"),
+            layer("GlobalMaxPooling1D", "gmp", "'data_format': 'channels_last'", "ap")))
+        .emptyLayer("x").emptyLayer("mp").emptyLayer("ap").emptyLayer("gmp")
+        .write(dir.resolve("pool1d.h5"));
+    Graph g = KerasModel.load(file);
+    // steps [1, -1], [4, 0], [2, 5], [3, 3], [0, 9]; max pool 2 "same" (3 windows, the last one step):
+    // [4, 0], [3, 5], [0, 9]; average pool 2 valid: [3.5, 2.5], [1.5, 7]; global max: [3.5, 7]
+    float[] x = {1, -1, 4, 0, 2, 5, 3, 3, 0, 9};
+    assertClose(new float[] {3.5f, 7f}, run(g, "x", x, 1, 5, 2));
   }
 
   @Test
