@@ -138,6 +138,11 @@ final class QuantizeCommand implements Callable<Integer> {
         description = "Limit INT8 weights to [-64, 64] so UINT8 x INT8 kernels without VNNI cannot saturate.")
     boolean reduceWeightRange;
 
+    @Option(names = "--pad-input-channels", paramLabel = "N", defaultValue = "0",
+        description = "Zero-pad the input channels of quantized convolutions reading the model input to a multiple of N "
+            + "(0: off). Same outputs; ONNX Runtime's x86 integer convolution needs a multiple of 4 (ResNet8: INT8 1.58x -> 1.79x FP32).")
+    int padInputChannels;
+
     @Option(names = "--exclude", split = ",", paramLabel = "NODE", description = "Nodes to keep in FP32.")
     List<String> exclude = List.of();
 
@@ -169,6 +174,7 @@ final class QuantizeCommand implements Callable<Integer> {
           .activations(activationType())
           .symmetricActivations(symmetricActivations)
           .reduceWeightRange(reduceWeightRange)
+          .padInputChannels(padInputChannels)
           .excludeNodes(exclude)
           .excludeOpTypes(excludeOpTypes)
           .runnerOptions(runnerOptions)

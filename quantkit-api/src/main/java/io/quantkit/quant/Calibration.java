@@ -604,7 +604,14 @@ public final class Calibration {
           .shareAddInputScales(value.shareAddInputScales())
           .reduceWeightRange(value.reduceWeightRange())
           .saturationSafeInput(value.saturationSafeInput())
-          .simplifyGraph(value.simplifyGraph());
+          .simplifyGraph(value.simplifyGraph())
+          .padInputChannels(value.padInputChannels());
+      return this;
+    }
+
+    /** See {@link QuantOptions#padInputChannels()} (default 0: off). */
+    public Builder padInputChannels(int multiple) {
+      options.padInputChannels(multiple);
       return this;
     }
 

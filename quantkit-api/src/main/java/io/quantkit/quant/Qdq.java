@@ -92,6 +92,9 @@ public final class Qdq {
     Layers layers = Layers.compute(p, activations, plan, options, warnings);
     checkFoldedRanges(p, layers.tensors);
     Graph graph = new Rewriter(p, layers, options).rewrite();
+    if (options.padInputChannels() > 0) {
+      graph = io.quantkit.ir.passes.ConvChannelPadding.apply(graph, options.padInputChannels());
+    }
     QuantPlan.Builder used = QuantPlan.builder(fp32.name()).options(options).calibration(plan.calibration());
     layers.tensors.forEach(used::put);
     plan.observations().forEach((t, o) -> {
