@@ -36,7 +36,8 @@ import java.util.Set;
  *       quantized anyway or a quantized op reads their output; the output then shares the
  *       input's scale and zero point, so ONNX Runtime drops the Q/DQ pair and moves bytes.
  *   <li>FLOAT — everything else (Softmax by design, BatchNorm that could not be folded, ops
- *       without an ONNX Runtime integer kernel such as Sum, LRN and HardSwish, excluded nodes).
+ *       without an ONNX Runtime integer kernel such as Sum, LRN and HardSwish, convolutions whose
+ *       ONNX Runtime integer kernel is wrong ({@link #integerConvProblem}), excluded nodes).
  * </ul>
  */
 final class QdqPlacement {
