@@ -110,7 +110,9 @@ public interface CalibrationData extends Iterable<Map<String, Tensor>> {
 
   /**
    * The images of an image {@link Dataset} (labels unused) fed to the graph input {@code inputName},
-   * {@code batchSize} images per batch, loaded one batch at a time. The name is the dataset's.
+   * {@code batchSize} images per batch, loaded one batch at a time. The name is the dataset's. A
+   * dataset whose batches name their inputs (numpy arrays for a model with several inputs) feeds
+   * them by those names, and {@code inputName} is unused.
    */
   static CalibrationData of(Dataset images, String inputName, int batchSize) {
     Preconditions.checkNotNull(images, "images");
@@ -144,9 +146,11 @@ public interface CalibrationData extends Iterable<Map<String, Tensor>> {
               throw new NoSuchElementException();
             }
             int to = Math.min(n, from + batchSize);
-            Tensor batch = images.batch(from, to).images();
+            io.quantkit.data.Batch batch = images.batch(from, to);
             from = to;
-            return Map.of(inputName, batch);
+            // image datasets do not know the input's name; named data (numpy arrays) brings its own
+            return batch.inputs().size() == 1 && batch.inputs().containsKey(io.quantkit.data.Batch.UNNAMED)
+                ? Map.of(inputName, batch.images()) : batch.inputs();
           }
         };
       }
