@@ -63,6 +63,7 @@ final class CompareCommand implements Callable<Integer> {
         RegressionReport result = Regression.builder().dataset(dataset).batchSize(data.batchSize).progress(progress::update)
             .build().run(runners);
         spec.commandLine().getOut().print(result.toSummary());
+      spec.commandLine().getOut().flush();
         if (report != null) {
           result.save(report);
           spec.commandLine().getOut().println("report written to " + report);

@@ -59,6 +59,7 @@ final class EvalCommand implements Callable<Integer> {
             .reconstruction(runner, backend);
       }
       spec.commandLine().getOut().print(result.toSummary());
+      spec.commandLine().getOut().flush();
       if (report != null) {
         result.save(report);
         spec.commandLine().getOut().println("report written to " + report);

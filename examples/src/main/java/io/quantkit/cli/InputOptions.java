@@ -67,6 +67,11 @@ final class InputOptions {
           + "output has the input's shape (an autoencoder), else classify.")
   String task;
 
+  /** Whether the input values were stated: a preset (even raw), --scale, --mean or --std. */
+  boolean valuesStated() {
+    return preset != null || scale != null || mean != null || std != null;
+  }
+
   /** Whether any preprocessing flag was given (a preset counts, even raw). */
   boolean stated() {
     return preset != null || resize != null || crop != null || scale != null || mean != null || std != null || bgr

@@ -201,7 +201,7 @@ final class QuantizeCommand implements Callable<Integer> {
       }
       String preprocessing = input.arrays != null ? "arrays " + input.arrays.getFileName()
           : input.preprocessing(model.inputs(), null).format();
-      Preprocessing.unstatedWarning(all, input.stated() || input.arrays != null || defaultModel, 64).ifPresent(warnings::add);
+      Preprocessing.unstatedWarning(all, input.valuesStated() || input.arrays != null || defaultModel, 64).ifPresent(warnings::add);
       if (data.isImageFolder() && input.arrays == null) {
         Dataset sample = Datasets.balancedSample(all, calibSize, calibSeed);
         String how = sample == all ? "all " + all.size() + " images of the folder"

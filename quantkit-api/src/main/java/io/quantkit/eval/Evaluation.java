@@ -141,7 +141,7 @@ public final class Evaluation {
 
   private static String modelName(Runner runner) {
     try {
-      return "model " + runner.signature().modelName();
+      return "model '" + runner.signature().modelName() + "'";
     } catch (RuntimeException e) {
       return "the model";
     }
