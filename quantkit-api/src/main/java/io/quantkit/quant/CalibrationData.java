@@ -3,6 +3,7 @@ package io.quantkit.quant;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import io.quantkit.CalibrationException;
 import io.quantkit.data.Dataset;
 import io.quantkit.tensor.Tensor;
 import java.util.Iterator;
@@ -148,6 +149,10 @@ public interface CalibrationData extends Iterable<Map<String, Tensor>> {
             int to = Math.min(n, from + batchSize);
             io.quantkit.data.Batch batch = images.batch(from, to);
             from = to;
+            if (inputName.equals(io.quantkit.data.Batch.UNNAMED) && batch.inputs().containsKey(io.quantkit.data.Batch.UNNAMED)) {
+              throw new CalibrationException("dataset " + images.name() + " gives one unnamed tensor per sample, but the "
+                  + "graph has several inputs: give one array per input (a NumpyDataset) or CalibrationData batches by name");
+            }
             // image datasets do not know the input's name; named data (numpy arrays) brings its own
             return batch.inputs().size() == 1 && batch.inputs().containsKey(io.quantkit.data.Batch.UNNAMED)
                 ? Map.of(inputName, batch.images()) : batch.inputs();
