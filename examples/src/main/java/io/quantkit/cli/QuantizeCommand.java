@@ -197,7 +197,7 @@ final class QuantizeCommand implements Callable<Integer> {
       List<String> warnings = new java.util.ArrayList<>();
       if (calibSize > all.size()) {
         warnings.add("--calib-size " + calibSize + " but " + all.name() + " has only " + all.size()
-            + " images; calibrating on all " + all.size());
+            + (input.arrays != null ? " samples" : " images") + "; calibrating on all " + all.size());
       }
       String preprocessing = input.arrays != null ? "arrays " + input.arrays.getFileName()
           : input.preprocessing(model.inputs(), null).format();
