@@ -80,8 +80,12 @@ final class QuantizeCommand implements Callable<Integer> {
       Calibration calibration = quant.calibration(RunnerOptions.builder().threads(common.threads).build(),
           new Progress(spec.commandLine().getErr(), "calibrate")::update);
       plan = calibration.calibrate(fp32, calib.dataset(), Backends.named(calibBackend));
-      plan = plan.toBuilder().metadata("calibration.sampling", calib.sampling())
-          .metadata("preprocessing", calib.preprocessing()).build();
+      QuantPlan.Builder withData = plan.toBuilder().metadata("calibration.sampling", calib.sampling());
+      // raw pixels are the default: plans and models of the default stay as they were
+      if (!calib.preprocessing().equals("raw")) {
+        withData.metadata("preprocessing", calib.preprocessing());
+      }
+      plan = withData.build();
       stdout.printf("calibrated %s on %d images of %s (%s)%n", model.path().getFileName(), plan.calibration().samples(),
           calib.dataset().name(), quant.describe());
     }

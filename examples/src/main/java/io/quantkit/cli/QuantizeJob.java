@@ -109,8 +109,8 @@ final class QuantizeJob implements Callable<Integer> {
     List<String> written = new ArrayList<>();
     for (StudyResult.Configuration c : result.configurations()) {
       Path model = dir.resolve(c.name() + ".qdq.onnx");
-      io.quantkit.quant.QuantPlan plan = c.quantization().plan().toBuilder()
-          .metadata("preprocessing", calibSet.preprocessing()).build();
+      io.quantkit.quant.QuantPlan plan = calibSet.preprocessing().equals("raw") ? c.quantization().plan()
+          : c.quantization().plan().toBuilder().metadata("preprocessing", calibSet.preprocessing()).build();
       OnnxModel.save(InputOptions.record(c.quantization().graph(), plan), model);
       plan.save(dir.resolve(c.name() + ".plan.json"));
       c.int8().get(first).writeJson(dir.resolve(c.name() + ".report.json"));
