@@ -187,7 +187,9 @@ public final class NpyArray {
       throw new DatasetException(where + ": header declares " + shape + " " + descr + " (" + bytes + " bytes of data), but "
           + "the file holds only " + Math.max(0, available - prefix - headerLen));
     }
-    float[] values = new float[(int) count];
+    // Grown as data arrives: a header that lies about a size the archive does not state (or states
+    // falsely) fails at the end of the data instead of allocating gigabytes first.
+    float[] values = new float[(int) Math.min(count, 1 << 20)];
     // Read in chunks: a lying header on a deflated entry must not allocate its claimed size.
     byte[] chunk = new byte[(int) Math.min(1 << 16, Math.max(kind.size, bytes))];
     ByteBuffer buf = ByteBuffer.wrap(chunk).order(Kind.order(descr));
@@ -198,6 +200,9 @@ public final class NpyArray {
       if (got < n * kind.size) {
         throw new DatasetException(where + ": data ends after " + ((long) done * kind.size + got) + " of " + bytes
             + " bytes (truncated file)", new EOFException());
+      }
+      if (done + n > values.length) {
+        values = java.util.Arrays.copyOf(values, (int) Math.min(count, Math.max(done + n, 2L * values.length)));
       }
       for (int i = 0; i < n; i++) {
         values[done + i] = kind.get(buf, i * kind.size);

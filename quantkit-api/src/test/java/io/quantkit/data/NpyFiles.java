@@ -69,7 +69,6 @@ public final class NpyFiles {
   /** A .npz of the given .npy images (deflated when {@code compress}, as np.savez_compressed). */
   public static Path npz(Path file, Map<String, byte[]> arrays, boolean compress) throws IOException {
     try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
-      zip.setMethod(compress ? ZipOutputStream.DEFLATED : ZipOutputStream.DEFLATED);
       for (Map.Entry<String, byte[]> e : arrays.entrySet()) {
         ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
         if (!compress) {

@@ -105,6 +105,10 @@ class NumpyDataTest {
     Path lying = NpyFiles.npz(dir.resolve("l.npz"), Map.of("x", NpyFiles.f4(new int[] {1000, 1000}, 1, 2)), true);
     assertThatThrownBy(() -> NpyArray.readAll(lying)).isInstanceOf(DatasetException.class)
         .hasMessageContaining("l.npz").hasMessageContaining("'x'");
+    // a deflated entry claiming 1.6e9 floats (6.4 GB) with 8 bytes of data: no allocation of the claim
+    Path huge2 = NpyFiles.npz(dir.resolve("huge.npz"), Map.of("big", NpyFiles.f4(new int[] {40000, 40000}, 1, 2)), true);
+    assertThatThrownBy(() -> NpyArray.readAll(huge2)).isInstanceOf(DatasetException.class)
+        .hasMessageContaining("huge.npz").hasMessageContaining("'big'");
     // random bytes after the magic never crash
     Random r = new Random(1);
     for (int i = 0; i < 200; i++) {
