@@ -46,6 +46,10 @@ final class InputOptions {
   @Option(names = "--bgr", description = "Feed channels in BGR order (mean/std are then in BGR order too).")
   boolean bgr;
 
+  @Option(names = "--gray", description = "Feed one luminance channel (0.299 R + 0.587 G + 0.114 B); default: when the model's "
+      + "image input has one channel.")
+  boolean gray;
+
   @Option(names = "--layout", paramLabel = "nhwc|nchw",
       description = "Image layout the model takes (default: from the model's input shape; NHWC when it does not tell).")
   String layout;
@@ -75,7 +79,7 @@ final class InputOptions {
   /** Whether any preprocessing flag was given (a preset counts, even raw). */
   boolean stated() {
     return preset != null || resize != null || crop != null || scale != null || mean != null || std != null || bgr
-        || layout != null || inputDtype != null;
+        || gray || layout != null || inputDtype != null;
   }
 
   /**
@@ -133,6 +137,16 @@ final class InputOptions {
     } else if (in != null) {
       // what the model plainly declares wins over a preset's layout (torch: NCHW)
       layoutOf(in.shape()).ifPresent(b::layout);
+    }
+    if (gray) {
+      b.gray(true);
+    } else if (in != null && in.shape().rank() == 4) {
+      // a one-channel image input takes luminance (MNIST-like models) from RGB files
+      Preprocessing.Layout l = b.build().layout();
+      int channels = l == Preprocessing.Layout.NCHW ? in.shape().dim(1) : in.shape().dim(3);
+      if (channels == 1) {
+        b.gray(true);
+      }
     }
     if (inputDtype != null) {
       b.dtype(switch (inputDtype.toLowerCase(Locale.ROOT)) {

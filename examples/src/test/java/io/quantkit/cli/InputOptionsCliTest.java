@@ -36,6 +36,7 @@ class InputOptionsCliTest {
   @TempDir static Path dir;
   static Path nchw;
   static Path twoInputs;
+  static Path grayModel;
   static Path npz;
 
   @BeforeAll
@@ -54,6 +55,20 @@ class InputOptionsCliTest {
         .output("logits").build();
     nchw = dir.resolve("nchw.onnx");
     OnnxModel.save(g, nchw);
+
+    float[] wg = new float[28 * 28 * 10];
+    for (int i = 0; i < wg.length; i++) {
+      wg[i] = (float) (r.nextGaussian() * 0.02);
+    }
+    Graph gray = Graph.builder("gray_linear")
+        .input(new ValueInfo("digit", DataType.FLOAT32, Shape.of(-1, 28, 28, 1)))
+        .initializer("w", Tensor.wrapFloats(Shape.of(784, 10), wg))
+        .initializer("b", Tensor.wrapFloats(Shape.of(10), new float[10]))
+        .node(Node.of("flatten", new Op.Flatten(1), List.of("digit"), List.of("flat")))
+        .node(Node.of("fc", new Op.Gemm(1, 1, false, false), List.of("flat", "w", "b"), List.of("logits")))
+        .output("logits").build();
+    grayModel = dir.resolve("gray.onnx");
+    OnnxModel.save(gray, grayModel);
 
     float[] w2 = new float[4 * 3];
     for (int i = 0; i < w2.length; i++) {
@@ -108,6 +123,13 @@ class InputOptionsCliTest {
     CliRun raw = CliRun.of("quantize", "--model", nchw.toString(), "--calib-size", "4", "--out", dir.resolve("raw.onnx").toString());
     assertEquals(0, raw.exit(), raw.err());
     assertTrue(raw.out().contains("warning: no preprocessing stated") && raw.out().contains("values 0..255"), raw.out());
+  }
+
+  @Test
+  void aOneChannelModelGetsLuminance() {
+    CliRun e = CliRun.of("eval", "--model", grayModel.toString(), "--preset", "unit", "--resize", "28x28", "--limit", "8");
+    assertEquals(0, e.exit(), e.err());
+    assertTrue(e.out().contains("{resize=28x28,scale=1/255,gray}"), e.out());
   }
 
   @Test

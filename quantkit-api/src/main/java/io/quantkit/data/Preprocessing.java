@@ -57,6 +57,7 @@ public final class Preprocessing {
   private final double[] mean;
   private final double[] std;
   private final boolean bgr;
+  private final boolean gray;
   private final Layout layout;
   private final DataType dtype;
 
@@ -70,6 +71,7 @@ public final class Preprocessing {
     this.mean = b.mean.clone();
     this.std = b.std.clone();
     this.bgr = b.bgr;
+    this.gray = b.gray;
     this.layout = b.layout;
     this.dtype = b.dtype;
   }
@@ -105,7 +107,8 @@ public final class Preprocessing {
    * The text form: comma-separated items, each a preset name (expanded in place, later items
    * override it), {@code resize=N} (shorter side), {@code resize=HxW}, {@code crop=HxW} (or
    * {@code crop=N} for a square), {@code scale=X} or {@code scale=1/X}, {@code mean=A/B/C} (or one
-   * value for every channel), {@code std=A/B/C}, {@code bgr} or {@code rgb}, {@code nhwc} or
+   * value for every channel), {@code std=A/B/C}, {@code bgr} or {@code rgb}, {@code gray} (one
+   * luminance channel, ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B), {@code nhwc} or
    * {@code nchw}, {@code dtype=float32|uint8|int8|int32}.
    *
    * @throws IllegalArgumentException naming the item that is wrong
@@ -130,6 +133,7 @@ public final class Preprocessing {
         switch (key) {
           case "bgr" -> b.bgr(true);
           case "rgb" -> b.bgr(false);
+          case "gray" -> b.gray(true);
           case "nhwc" -> b.layout(Layout.NHWC);
           case "nchw" -> b.layout(Layout.NCHW);
           case "resize" -> {
@@ -163,7 +167,7 @@ public final class Preprocessing {
         throw new IllegalArgumentException("bad preprocessing item '" + raw.trim() + "' in '" + text + "'"
             + (e.getMessage() == null || e.getMessage().equals("unknown item") ? "" : ": " + e.getMessage())
             + "; items: a preset " + PRESETS.keySet() + ", resize=N|HxW, crop=HxW, scale=X|1/X, mean=A/B/C, std=A/B/C, "
-            + "bgr|rgb, nhwc|nchw, dtype=float32|uint8|int8|int32", e);
+            + "bgr|rgb, gray, nhwc|nchw, dtype=float32|uint8|int8|int32", e);
       }
     }
   }
@@ -223,6 +227,9 @@ public final class Preprocessing {
     }
     if (bgr) {
       items.add("bgr");
+    }
+    if (gray) {
+      items.add("gray");
     }
     if (!isZero(mean)) {
       items.add("mean=" + join(mean));
@@ -297,6 +304,7 @@ public final class Preprocessing {
     b.mean = mean.clone();
     b.std = std.clone();
     b.bgr = bgr;
+    b.gray = gray;
     b.layout = layout;
     b.dtype = dtype;
     return b;
@@ -345,6 +353,11 @@ public final class Preprocessing {
     return bgr;
   }
 
+  /** Whether RGB images become one luminance channel. */
+  public boolean gray() {
+    return gray;
+  }
+
   public Layout layout() {
     return layout;
   }
@@ -372,7 +385,7 @@ public final class Preprocessing {
   public Shape sampleShape(Shape hwc) {
     Preconditions.checkArgument(hwc.rank() == 3, "preprocessing applies to images [H, W, C], got %s", hwc);
     int[] hw = outputSize(hwc.dim(0), hwc.dim(1));
-    int c = hwc.dim(2);
+    int c = gray ? 1 : hwc.dim(2);
     return layout == Layout.NCHW ? Shape.of(c, hw[0], hw[1]) : Shape.of(hw[0], hw[1], c);
   }
 
@@ -390,8 +403,10 @@ public final class Preprocessing {
     int h = s.dim(1);
     int w = s.dim(2);
     int c = s.dim(3);
-    Preconditions.checkArgument((mean.length == 1 || mean.length == c) && (std.length == 1 || std.length == c),
-        "mean %s and std %s need 1 or %s values (the images have %s channels)", Arrays.toString(mean), Arrays.toString(std), c, c);
+    int outC = gray ? 1 : c;
+    Preconditions.checkArgument((mean.length == 1 || mean.length == outC) && (std.length == 1 || std.length == outC),
+        "mean %s and std %s need 1 or %s values (the model gets %s channels)", Arrays.toString(mean), Arrays.toString(std),
+        outC, outC);
     float[] x = images.toFloatArray();
     int[] rs = resized(h, w);
     if (rs[0] != h || rs[1] != w) {
@@ -405,6 +420,15 @@ public final class Preprocessing {
       x = crop(x, n, h, w, c, cropHeight, cropWidth);
       h = cropHeight;
       w = cropWidth;
+    }
+    if (gray) {
+      Preconditions.checkArgument(c == 3, "gray turns RGB images into one channel; these images have %s channels", c);
+      float[] g = new float[x.length / 3];
+      for (int p = 0; p < g.length; p++) {
+        g[p] = 0.299f * x[3 * p] + 0.587f * x[3 * p + 1] + 0.114f * x[3 * p + 2];
+      }
+      x = g;
+      c = 1;
     }
     int pixels = h * w;
     float[] out = new float[x.length];
@@ -546,7 +570,7 @@ public final class Preprocessing {
   public boolean equals(Object o) {
     return o instanceof Preprocessing p && resizeShorter == p.resizeShorter && resizeHeight == p.resizeHeight
         && resizeWidth == p.resizeWidth && cropHeight == p.cropHeight && cropWidth == p.cropWidth && scale == p.scale
-        && Arrays.equals(mean, p.mean) && Arrays.equals(std, p.std) && bgr == p.bgr && layout == p.layout
+        && Arrays.equals(mean, p.mean) && Arrays.equals(std, p.std) && bgr == p.bgr && gray == p.gray && layout == p.layout
         && dtype == p.dtype;
   }
 
@@ -571,6 +595,7 @@ public final class Preprocessing {
     private double[] mean = {0};
     private double[] std = {1};
     private boolean bgr;
+    private boolean gray;
     private Layout layout = Layout.NHWC;
     private DataType dtype = DataType.FLOAT32;
 
@@ -633,6 +658,12 @@ public final class Preprocessing {
     /** Reverse the channel order (RGB images to a BGR model). */
     public Builder bgr(boolean value) {
       this.bgr = value;
+      return this;
+    }
+
+    /** Turn RGB images into one luminance channel (0.299 R + 0.587 G + 0.114 B) before scaling. */
+    public Builder gray(boolean value) {
+      this.gray = value;
       return this;
     }
 

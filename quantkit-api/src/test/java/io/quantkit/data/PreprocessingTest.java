@@ -78,6 +78,16 @@ class PreprocessingTest {
   }
 
   @Test
+  void grayIsBt601LuminanceBeforeScaling() {
+    Tensor out = Preprocessing.parse("gray,scale=1/255").apply(image(1, 1, 3, 100, 200, 50));
+    assertThat(out.shape()).isEqualTo(Shape.of(1, 1, 1, 1));
+    // 0.299 * 100 + 0.587 * 200 + 0.114 * 50 = 153
+    assertThat(out.toFloatArray()[0]).isCloseTo(153 / 255f, within(1e-5f));
+    assertThat(Preprocessing.parse("gray").sampleShape(Shape.of(4, 4, 3))).isEqualTo(Shape.of(4, 4, 1));
+    assertThat(Preprocessing.parse("unit,gray").format()).isEqualTo("scale=1/255,gray");
+  }
+
+  @Test
   void integerDtypesAreRoundedAndClamped() {
     Tensor u8 = Preprocessing.parse("scale=2,dtype=uint8").apply(image(1, 3, 1, -1, 10.3f, 200));
     assertThat(u8.type()).isEqualTo(DataType.UINT8);
