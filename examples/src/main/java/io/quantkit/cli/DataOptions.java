@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 /** Which images to use: CIFAR-10 from QUANTKIT_HOME by default, or a binary-batch dir or image folder (numpy arrays: {@link InputOptions}). */
 final class DataOptions {
   @Option(names = "--data", paramLabel = "DIR",
-      description = "CIFAR-10 binary dir (*.bin) or an image folder (one sub-folder per class). Default: CIFAR-10 in QUANTKIT_HOME.")
+      description = "CIFAR-10 binary dir (*.bin), an image folder (one sub-folder per class) or numpy arrays (.npz/.npy, as --arrays). "
+          + "Default: CIFAR-10 in QUANTKIT_HOME.")
   Path data;
 
   @Option(names = "--split", defaultValue = "test", description = "test or train (CIFAR-10 only; default ${DEFAULT-VALUE}).")
@@ -65,7 +66,13 @@ final class DataOptions {
   }
 
   Dataset openAll(InputOptions input, List<ValueInfo> inputs, String recorded) {
-    if (input.arrays != null) {
+    Path arrays = input.arrays;
+    if (data != null && isNumpy(data)) {
+      // --data x.npz (quantize: --calib-data x.npz, which wins over --arrays there) reads as --arrays x.npz
+      arrays = data;
+      data = null;
+    }
+    if (arrays != null) {
       if (input.stated()) {
         throw new IllegalArgumentException("--arrays are fed to the model as they are; the image preprocessing flags "
             + "(--preset, --resize, --scale, ...) do not apply to them: prepare the arrays in numpy");
@@ -75,9 +82,14 @@ final class DataOptions {
       }
       List<String> names = new ArrayList<>();
       inputs.forEach(v -> names.add(v.name()));
-      return NumpyDataset.open(input.arrays, names, input.labelsKey);
+      return NumpyDataset.open(arrays, names, input.labelsKey);
     }
     return openAll(input.preprocessing(inputs, recorded));
+  }
+
+  static boolean isNumpy(Path p) {
+    String name = p.getFileName().toString();
+    return name.endsWith(".npz") || name.endsWith(".npy");
   }
 
   /** Whether --data names an image folder (listed class by class, so sampled class-balanced). */

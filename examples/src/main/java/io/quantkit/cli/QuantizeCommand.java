@@ -37,7 +37,7 @@ final class QuantizeCommand implements Callable<Integer> {
   @Mixin InputOptions input = new InputOptions();
 
   @Option(names = "--calib-data", paramLabel = "DIR",
-      description = "Calibration images: CIFAR-10 binary dir or image folder (default: CIFAR-10 training split in QUANTKIT_HOME).")
+      description = "Calibration data: CIFAR-10 binary dir, image folder or .npz (default: CIFAR-10 training split in QUANTKIT_HOME).")
   Path calibData;
 
   /**
@@ -201,12 +201,13 @@ final class QuantizeCommand implements Callable<Integer> {
       List<String> warnings = new java.util.ArrayList<>();
       if (calibSize > all.size()) {
         warnings.add("--calib-size " + calibSize + " but " + all.name() + " has only " + all.size()
-            + (input.arrays != null ? " samples" : " images") + "; calibrating on all " + all.size());
+            + (input.arrays != null || (dir != null && DataOptions.isNumpy(dir)) ? " samples" : " images") + "; calibrating on all " + all.size());
       }
-      String preprocessing = input.arrays != null ? "arrays " + input.arrays.getFileName()
+      boolean numpy = input.arrays != null || (dir != null && DataOptions.isNumpy(dir));
+      String preprocessing = numpy ? "arrays " + (input.arrays != null ? input.arrays : dir).getFileName()
           : input.preprocessing(model.inputs(), null).format();
-      Preprocessing.unstatedWarning(all, input.valuesStated() || input.arrays != null || defaultModel, 64).ifPresent(warnings::add);
-      if (data.isImageFolder() && input.arrays == null) {
+      Preprocessing.unstatedWarning(all, input.valuesStated() || numpy || defaultModel, 64).ifPresent(warnings::add);
+      if (data.isImageFolder() && !numpy) {
         Dataset sample = Datasets.balancedSample(all, calibSize, calibSeed);
         String how = sample == all ? "all " + all.size() + " images of the folder"
             : "class-balanced random sample of " + sample.size() + " of " + all.size() + " images (" + all.classNames().size()

@@ -75,9 +75,11 @@ final class QuantizeJob implements Callable<Integer> {
         cmd.model.model == null);
     calibSet.warnings().forEach(w -> err.println("warning: " + w));
     Dataset calib = calibSet.dataset();
-    // the test set is the CIFAR-10 test file, prepared as the calibration images were; with
-    // --arrays, the arrays themselves
-    Dataset test = cmd.input.arrays != null ? calibSet.dataset()
+    // the test set is the CIFAR-10 test file, prepared as the calibration images were; --arrays
+    // when given; for calibration arrays without --arrays, the calibration arrays themselves
+    boolean numpyCalib = cmd.calibData != null && DataOptions.isNumpy(cmd.calibData);
+    Dataset test = cmd.input.arrays != null ? new DataOptions().openAll(cmd.input, fp32.inputs(), null)
+        : numpyCalib ? calibSet.dataset()
         : new DataOptions().openAll(cmd.input.preprocessing(fp32.inputs(), null));
     if (o.evalLimit != null) {
       test = test.limit(o.evalLimit);
@@ -119,7 +121,7 @@ final class QuantizeJob implements Callable<Integer> {
     }
     Path report = dir.resolve("report.html");
     HtmlReport.Builder html = HtmlReport.builder(result);
-    if (cmd.input.arrays == null) {
+    if (cmd.input.arrays == null && !numpyCalib) {
       // thumbnails show the images as decoded (0..255 NHWC), not as the model takes them
       Dataset raw = new DataOptions().openAll(io.quantkit.data.Preprocessing.none());
       html.thumbnails(o.evalLimit == null ? raw : raw.limit(o.evalLimit));

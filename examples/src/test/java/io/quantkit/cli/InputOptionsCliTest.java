@@ -140,6 +140,13 @@ class InputOptionsCliTest {
     Path qdq = dir.resolve("two.qdq.onnx");
     CliRun q = CliRun.of("quantize", "--model", twoInputs.toString(), "--arrays", npz.toString(), "--out", qdq.toString());
     assertEquals(0, q.exit(), q.err());
+    // --calib-data takes the arrays as well, and --data for eval
+    CliRun q2 = CliRun.of("quantize", "--model", twoInputs.toString(), "--calib-data", npz.toString(), "--out",
+        dir.resolve("two2.qdq.onnx").toString());
+    assertEquals(0, q2.exit(), q2.err());
+    assertTrue(q2.out().contains("40 images of two.npz") || q2.out().contains("40 samples"), q2.out());
+    CliRun e2 = CliRun.of("eval", "--model", twoInputs.toString(), "--data", npz.toString());
+    assertEquals(0, e2.exit(), e2.err());
     CliRun c = CliRun.of("compare", "--model", twoInputs.toString(), "--backends", "reference,onnx@" + qdq, "--arrays",
         npz.toString(), "--task", "regress");
     assertEquals(0, c.exit(), c.err());
