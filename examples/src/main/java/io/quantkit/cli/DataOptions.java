@@ -41,13 +41,60 @@ final class DataOptions {
    */
   Dataset open(InputOptions input, List<ValueInfo> inputs, String recorded) {
     checkCounts();
+    Spec resolved = spec(input, inputs, recorded);
     Dataset dataset = openAll(input, inputs, recorded);
+    opened = resolved;
     return limit == null ? dataset : dataset.limit(limit);
   }
 
   Dataset open(InputOptions input, Graph model) {
     return open(input, model == null ? List.of() : model.inputs(),
         model == null ? null : model.metadata().get(InputOptions.METADATA_KEY));
+  }
+
+  /**
+   * The samples these options and {@code input} select, as plain values (Spark tasks reopen them on
+   * every executor): the folder, split and limit, and the preprocessing text or the arrays.
+   */
+  record Spec(String dir, String split, Integer limit, String preprocessing, String arrays, String labelsKey,
+      List<String> inputs) implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The same dataset {@link DataOptions#open(InputOptions, List, String)} gives. */
+    Dataset open() {
+      DataOptions d = new DataOptions();
+      d.data = dir == null ? null : Path.of(dir);
+      d.split = split;
+      Dataset all = arrays != null ? NumpyDataset.open(Path.of(arrays), inputs, labelsKey)
+          : d.openAll(Preprocessing.parse(preprocessing));
+      return limit == null ? all : all.limit(limit);
+    }
+
+    /** Whether the data is an image folder (sampled class-balanced for calibration). */
+    boolean imageFolder() {
+      if (arrays != null || dir == null) {
+        return false;
+      }
+      DataOptions d = new DataOptions();
+      d.data = Path.of(dir);
+      return d.isImageFolder();
+    }
+
+    String key() {
+      return dir + "|" + split + "|" + limit + "|" + preprocessing + "|" + arrays + "|" + labelsKey;
+    }
+  }
+
+  /** Set by {@link #open(InputOptions, List, String)}: what it opened, for Spark. */
+  Spec opened;
+
+  Spec spec(InputOptions input, List<ValueInfo> inputs, String recorded) {
+    Path arrays = data != null && isNumpy(data) ? data : input.arrays;
+    List<String> names = new ArrayList<>();
+    inputs.forEach(v -> names.add(v.name()));
+    String dir = data == null || arrays != null ? null : data.toAbsolutePath().toString();
+    return new Spec(dir, split, limit, arrays != null ? null : input.preprocessing(inputs, recorded).format(),
+        arrays == null ? null : arrays.toAbsolutePath().toString(), input.labelsKey, List.copyOf(names));
   }
 
   Dataset open() {
