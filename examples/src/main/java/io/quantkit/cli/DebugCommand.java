@@ -25,6 +25,7 @@ final class DebugCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model = new ModelOptions();
   @Mixin DataOptions data = new DataOptions();
+  @Mixin InputOptions input = new InputOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -50,7 +51,7 @@ final class DebugCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Graph fp32 = model.load();
-    Dataset images = data.open();
+    Dataset images = data.open(input, fp32);
     QuantErrorAnalysis analysis = QuantErrorAnalysis.builder().dataset(images).batchSize(data.batchSize)
         .runnerOptions(RunnerOptions.builder().threads(common.threads).build())
         .progress(new Progress(spec.commandLine().getErr(), "debug " + backend)::update).build();

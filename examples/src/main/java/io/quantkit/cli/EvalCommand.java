@@ -5,6 +5,9 @@ import io.quantkit.backend.RunnerOptions;
 import io.quantkit.data.Dataset;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.eval.Evaluation;
+import io.quantkit.eval.Regression;
+import io.quantkit.eval.RegressionReport;
+import io.quantkit.ir.Graph;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,11 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Top-1/top-5 accuracy of a model on a backend; writes an AccuracyReport JSON.")
+    description = {"Top-1/top-5 accuracy of a model on a backend; writes an AccuracyReport JSON.",
+        "A model whose output has its input's shape (an autoencoder), or --task regress: reconstruction SQNR instead."})
 final class EvalCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model = new ModelOptions();
   @Mixin DataOptions data = new DataOptions();
+  @Mixin InputOptions input = new InputOptions();
   @Mixin CommonOptions common = new CommonOptions();
 
   @Mixin ModelRunners.SignatureOptions signature = new ModelRunners.SignatureOptions();
@@ -43,7 +48,29 @@ final class EvalCommand implements Callable<Integer> {
     new OutputChecks().input("--model", modelPath).input("--baseline", baseline).output("--report", report).check();
     String backend = this.backend != null ? this.backend : ModelRunners.defaultBackend(modelPath);
     ModelRunners runners = new ModelRunners();
-    Dataset dataset = data.open();
+    Graph graph = ModelRunners.isIrModel(modelPath) ? runners.graph(modelPath) : null;
+    Dataset dataset = data.open(input, graph);
+    input.note(graph, spec.commandLine().getErr());
+    RunnerOptions runnerOptions = RunnerOptions.builder().threads(common.threads).build();
+    if (input.regression(graph)) {
+      if (baseline != null) {
+        throw new IllegalArgumentException("--baseline is an accuracy report; a regression model is measured against "
+            + "its input here, and against the FP32 model with compare");
+      }
+      RegressionReport result;
+      try (Runner runner = runners.open(backend, modelPath, runnerOptions, signature)) {
+        result = Regression.builder().dataset(dataset).batchSize(data.batchSize)
+            .progress(new Progress(spec.commandLine().getErr(), "eval " + backend)::update).build()
+            .reconstruction(runner, backend);
+      }
+      spec.commandLine().getOut().print(result.toSummary());
+      spec.commandLine().getOut().flush();
+      if (report != null) {
+        result.save(report);
+        spec.commandLine().getOut().println("report written to " + report);
+      }
+      return 0;
+    }
     AccuracyReport base = baseline == null ? null : AccuracyReport.load(baseline);
     Evaluation.Builder evaluation = Evaluation.builder()
         .dataset(dataset)
@@ -59,7 +86,7 @@ final class EvalCommand implements Callable<Integer> {
     if (spark != null) {
       result = SparkRuns.eval(spark, modelPath, backend, data, common.threads, base, spec.commandLine().getErr());
     } else {
-      try (Runner runner = runners.open(backend, modelPath, RunnerOptions.builder().threads(common.threads).build(), signature)) {
+      try (Runner runner = runners.open(backend, modelPath, runnerOptions, signature)) {
         result = evaluation.build().run(runner);
       }
     }

@@ -4,7 +4,7 @@ import io.quantkit.backend.Backends;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.data.Dataset;
 import io.quantkit.data.Datasets;
-import io.quantkit.data.ImageFolderDataset;
+import io.quantkit.data.Preprocessing;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
 import io.quantkit.onnx.OrtOptimizedModel;
@@ -34,9 +34,10 @@ final class QuantizeCommand implements Callable<Integer> {
   @Mixin ModelOptions model = new ModelOptions();
   @Mixin CommonOptions common = new CommonOptions();
   @Mixin QuantizationOptions quant = new QuantizationOptions();
+  @Mixin InputOptions input = new InputOptions();
 
   @Option(names = "--calib-data", paramLabel = "DIR",
-      description = "Calibration images: CIFAR-10 binary dir or image folder (default: CIFAR-10 training split in QUANTKIT_HOME).")
+      description = "Calibration data: CIFAR-10 binary dir, image folder or .npz (default: CIFAR-10 training split in QUANTKIT_HOME).")
   Path calibData;
 
   /**
@@ -82,18 +83,24 @@ final class QuantizeCommand implements Callable<Integer> {
     if (fromPlan != null) {
       plan = QuantPlan.load(fromPlan);
     } else {
-      QuantizationOptions.CalibrationSet calib = quant.calibrationSet(calibData);
-      calib.warning().ifPresent(w -> stdout.println("warning: " + w));
+      QuantizationOptions.CalibrationSet calib = quant.calibrationSet(calibData, input, fp32, model.model == null);
+      calib.warnings().forEach(w -> stdout.println("warning: " + w));
       Calibration calibration = quant.calibration(RunnerOptions.builder().threads(common.threads).build(),
           new Progress(spec.commandLine().getErr(), "calibrate")::update);
       plan = spark == null ? calibration.calibrate(fp32, calib.dataset(), Backends.named(calibBackend))
-          : SparkRuns.calibrate(spark, model.path(), quant, calibData, calibBackend, common.threads);
-      plan = plan.toBuilder().metadata("calibration.sampling", calib.sampling()).build();
+          : SparkRuns.calibrate(spark, model.path(), quant, quant.calibrationSpec(calibData, input, fp32), calibBackend,
+              common.threads);
+      QuantPlan.Builder withData = plan.toBuilder().metadata("calibration.sampling", calib.sampling());
+      // raw pixels are the default: plans and models of the default stay as they were
+      if (!calib.preprocessing().equals("raw")) {
+        withData.metadata("preprocessing", calib.preprocessing());
+      }
+      plan = withData.build();
       stdout.printf("calibrated %s on %d images of %s (%s)%n", model.path().getFileName(), plan.calibration().samples(),
           calib.dataset().name(), quant.describe());
     }
     QuantizationResult result = Qdq.quantize(fp32, plan);
-    OnnxModel.save(result.graph(), out);
+    OnnxModel.save(InputOptions.record(result.graph(), result.plan()), out);
     if (planFile != null) {
       result.plan().save(planFile);
     }
@@ -138,6 +145,10 @@ final class QuantizeCommand implements Callable<Integer> {
         description = "Limit INT8 weights to [-64, 64] so UINT8 x INT8 kernels without VNNI cannot saturate.")
     boolean reduceWeightRange;
 
+    @Option(names = "--batch-size", defaultValue = "50", paramLabel = "N",
+        description = "Calibration samples per inference call (default ${DEFAULT-VALUE}; a model with a fixed batch dimension gets its own).")
+    int calibBatchSize = 50;
+
     @Option(names = "--pad-input-channels", paramLabel = "N", defaultValue = "0",
         description = "Zero-pad the input channels of quantized convolutions reading the model input to a multiple of N "
             + "(0: off). Same outputs; ONNX Runtime's x86 integer convolution needs a multiple of 4 (ResNet8: INT8 1.58x -> 1.79x FP32).")
@@ -170,6 +181,7 @@ final class QuantizeCommand implements Callable<Integer> {
           .method(method())
           .percentile(percentile)
           .calibSize(calibSize)
+          .batchSize(calibBatchSize)
           .perChannelWeights(perChannel)
           .activations(activationType())
           .symmetricActivations(symmetricActivations)
@@ -182,35 +194,59 @@ final class QuantizeCommand implements Callable<Integer> {
           .build();
     }
 
-    /** The calibration images, how they were chosen (for the plan) and a warning if fewer than asked. */
-    record CalibrationSet(Dataset dataset, String sampling, java.util.Optional<String> warning) {}
+    /**
+     * The calibration samples, how they were chosen (for the plan), the preprocessing they had
+     * (its text form) and warnings: fewer samples than asked, no preprocessing stated.
+     */
+    record CalibrationSet(Dataset dataset, String sampling, String preprocessing, List<String> warnings) {}
 
     /**
      * CIFAR-10 binary batches are stored in random order, so their first N images are a fair
      * sample; an image folder is listed class by class, so the first N would all be one class:
-     * there a seeded, class-balanced random sample is taken instead.
+     * there a seeded, class-balanced random sample is taken instead. {@code defaultModel}: the
+     * embedded ResNet8, whose raw 0..255 input needs no warning.
      */
-    CalibrationSet calibrationSet(Path dir) {
+    CalibrationSet calibrationSet(Path dir, InputOptions input, io.quantkit.ir.Graph model, boolean defaultModel) {
       if (calibSize < 1) {
         throw new IllegalArgumentException("--calib-size must be at least 1, got " + calibSize);
+      }
+      if (calibBatchSize < 1) {
+        throw new IllegalArgumentException("--batch-size must be at least 1, got " + calibBatchSize);
       }
       DataOptions data = new DataOptions();
       data.data = dir;
       data.split = "train";
-      Dataset all = data.openAll();
-      java.util.Optional<String> warning = calibSize > all.size()
-          ? java.util.Optional.of("--calib-size " + calibSize + " but " + all.name() + " has only " + all.size()
-              + " images; calibrating on all " + all.size())
-          : java.util.Optional.empty();
-      if (all instanceof ImageFolderDataset) {
-        Dataset sample = Datasets.balancedSample(all, calibSize, calibSeed);
+      Dataset all = data.openAll(input, model.inputs(), null);
+      List<String> warnings = new java.util.ArrayList<>();
+      if (calibSize > all.size()) {
+        warnings.add("--calib-size " + calibSize + " but " + all.name() + " has only " + all.size()
+            + (input.arrays != null || (dir != null && DataOptions.isNumpy(dir)) ? " samples" : " images") + "; calibrating on all " + all.size());
+      }
+      boolean numpy = input.arrays != null || (dir != null && DataOptions.isNumpy(dir));
+      String preprocessing = numpy ? "arrays " + (input.arrays != null ? input.arrays : dir).getFileName()
+          : input.preprocessing(model.inputs(), null).format();
+      Preprocessing.unstatedWarning(all, input.valuesStated() || numpy || defaultModel, 64).ifPresent(warnings::add);
+      Dataset sample = sampleOf(all, data.isImageFolder() && !numpy);
+      if (data.isImageFolder() && !numpy) {
         String how = sample == all ? "all " + all.size() + " images of the folder"
             : "class-balanced random sample of " + sample.size() + " of " + all.size() + " images (" + all.classNames().size()
                 + " classes), seed " + calibSeed;
-        return new CalibrationSet(sample, how, warning);
+        return new CalibrationSet(sample, how, preprocessing, warnings);
       }
-      Dataset first = all.limit(calibSize);
-      return new CalibrationSet(first, "first " + first.size() + " images of " + all.name(), warning);
+      return new CalibrationSet(sample, "first " + sample.size() + " images of " + all.name(), preprocessing, warnings);
+    }
+
+    /** The calibration samples of {@code all}: a class-balanced seeded sample of a folder, else the first ones. */
+    Dataset sampleOf(Dataset all, boolean imageFolder) {
+      return imageFolder ? Datasets.balancedSample(all, calibSize, calibSeed) : all.limit(calibSize);
+    }
+
+    /** What {@link #calibrationSet} opens, as values a Spark task can reopen. */
+    DataOptions.Spec calibrationSpec(Path dir, InputOptions input, io.quantkit.ir.Graph model) {
+      DataOptions data = new DataOptions();
+      data.data = dir;
+      data.split = "train";
+      return data.spec(input, model.inputs(), null);
     }
 
     String describe() {

@@ -2,9 +2,7 @@ package io.quantkit.cli;
 
 import io.quantkit.backend.Backends;
 import io.quantkit.backend.RunnerOptions;
-import io.quantkit.data.Cifar10;
 import io.quantkit.data.Dataset;
-import io.quantkit.data.QuantkitHome;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
@@ -73,10 +71,16 @@ final class QuantizeJob implements Callable<Integer> {
     PrintWriter err = cmd.spec.commandLine().getErr();
     Path modelPath = cmd.model.path();
     Graph fp32 = cmd.model.load();
-    QuantizeCommand.QuantizationOptions.CalibrationSet calibSet = cmd.quant.calibrationSet(cmd.calibData);
-    calibSet.warning().ifPresent(err::println);
+    QuantizeCommand.QuantizationOptions.CalibrationSet calibSet = cmd.quant.calibrationSet(cmd.calibData, cmd.input, fp32,
+        cmd.model.model == null);
+    calibSet.warnings().forEach(w -> err.println("warning: " + w));
     Dataset calib = calibSet.dataset();
-    Dataset test = Cifar10.test(QuantkitHome.fromEnvironment());
+    // the test set is the CIFAR-10 test file, prepared as the calibration images were; --arrays
+    // when given; for calibration arrays without --arrays, the calibration arrays themselves
+    boolean numpyCalib = cmd.calibData != null && DataOptions.isNumpy(cmd.calibData);
+    Dataset test = cmd.input.arrays != null ? new DataOptions().openAll(cmd.input, fp32.inputs(), null)
+        : numpyCalib ? calibSet.dataset()
+        : new DataOptions().openAll(cmd.input.preprocessing(fp32.inputs(), null));
     if (o.evalLimit != null) {
       test = test.limit(o.evalLimit);
     }
@@ -107,14 +111,22 @@ final class QuantizeJob implements Callable<Integer> {
     List<String> written = new ArrayList<>();
     for (StudyResult.Configuration c : result.configurations()) {
       Path model = dir.resolve(c.name() + ".qdq.onnx");
-      OnnxModel.save(c.quantization().graph(), model);
-      c.quantization().plan().save(dir.resolve(c.name() + ".plan.json"));
+      io.quantkit.quant.QuantPlan plan = calibSet.preprocessing().equals("raw") ? c.quantization().plan()
+          : c.quantization().plan().toBuilder().metadata("preprocessing", calibSet.preprocessing()).build();
+      OnnxModel.save(InputOptions.record(c.quantization().graph(), plan), model);
+      plan.save(dir.resolve(c.name() + ".plan.json"));
       c.int8().get(first).writeJson(dir.resolve(c.name() + ".report.json"));
       c.error().writeJson(dir.resolve(c.name() + ".layers.json"));
       written.add(String.format(Locale.ROOT, "%s (%,d bytes)", model, Files.size(model)));
     }
     Path report = dir.resolve("report.html");
-    HtmlReport.builder(result).thumbnails(test).build().write(report);
+    HtmlReport.Builder html = HtmlReport.builder(result);
+    if (cmd.input.arrays == null && !numpyCalib) {
+      // thumbnails show the images as decoded (0..255 NHWC), not as the model takes them
+      Dataset raw = new DataOptions().openAll(io.quantkit.data.Preprocessing.none());
+      html.thumbnails(o.evalLimit == null ? raw : raw.limit(o.evalLimit));
+    }
+    html.build().write(report);
 
     out.print(accuracyTable(result));
     out.println();

@@ -46,23 +46,13 @@ final class SparkRuns {
     return SparkSessions.create(master, "quantkit " + what);
   }
 
-  /** The images DataOptions selects, opened the same way on every executor. */
+  /** The samples DataOptions selected (with the input flags), opened the same way on every executor. */
   static DatasetSource source(DataOptions data) {
-    String dir = data.data == null ? null : data.data.toAbsolutePath().toString();
-    String split = data.split;
-    Integer limit = data.limit;
-    int batch = data.batchSize;
-    String resize = data.resize;
-    SerializableSupplier<Dataset> open = () -> {
-      DataOptions d = new DataOptions();
-      d.data = dir == null ? null : Path.of(dir);
-      d.split = split;
-      d.limit = limit;
-      d.batchSize = batch;
-      d.resize = resize;
-      return d.open();
-    };
-    return DatasetSource.of("cli-data:" + dir + "|" + split + "|" + limit + "|" + resize, open);
+    DataOptions.Spec spec = data.opened;
+    if (spec == null) {
+      throw new IllegalStateException("DataOptions.open(input, model) runs before a Spark source is made");
+    }
+    return DatasetSource.of("cli-data:" + spec.key(), spec::open);
   }
 
   static AccuracyReport eval(String master, Path modelPath, String backend, DataOptions data, int threads,
@@ -97,12 +87,11 @@ final class SparkRuns {
   }
 
   /** Calibration of the quantize command with its statistics gathered by Spark tasks: the plan one machine makes. */
-  static QuantPlan calibrate(String master, Path modelPath, QuantizeCommand.QuantizationOptions quant, Path calibData,
-      String calibBackend, int threads) {
-    String dir = calibData == null ? null : calibData.toAbsolutePath().toString();
+  static QuantPlan calibrate(String master, Path modelPath, QuantizeCommand.QuantizationOptions quant,
+      DataOptions.Spec calibData, String calibBackend, int threads) {
     QuantizeCommand.QuantizationOptions q = quant;
-    DatasetSource calib = DatasetSource.of("cli-calib:" + dir + "|" + quant.calibSize + "|" + quant.calibSeed,
-        () -> q.calibrationSet(dir == null ? null : Path.of(dir)).dataset());
+    DatasetSource calib = DatasetSource.of("cli-calib:" + calibData.key() + "|" + quant.calibSize + "|" + quant.calibSeed,
+        () -> q.sampleOf(calibData.open(), calibData.imageFolder()));
     SerializableSupplier<Calibration> recipe = () -> q.calibration(RunnerOptions.builder().threads(threads).build(),
         CalibrationListener.NONE);
     SparkSession spark = session(master, "quantize");

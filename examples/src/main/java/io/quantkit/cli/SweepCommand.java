@@ -5,6 +5,7 @@ import io.quantkit.backend.Backends;
 import io.quantkit.backend.Runner;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.data.Dataset;
+import io.quantkit.data.Datasets;
 import io.quantkit.data.ImageFolderDataset;
 import io.quantkit.data.QuantkitHome;
 import io.quantkit.eval.AccuracyReport;
@@ -43,6 +44,7 @@ final class SweepCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model = new ModelOptions();
   @Mixin CommonOptions common = new CommonOptions();
+  @Mixin InputOptions input = new InputOptions();
 
   @Option(names = "--calib-size", defaultValue = "500", description = "Calibration images from the training split (default ${DEFAULT-VALUE}).")
   int calibSize;
@@ -93,9 +95,17 @@ final class SweepCommand implements Callable<Integer> {
     Backend ort = Backends.named("onnx");
     RunnerOptions runnerOptions = RunnerOptions.builder().threads(common.threads).build();
     QuantkitHome home = QuantkitHome.fromEnvironment();
-    Dataset test = io.quantkit.data.Cifar10.test(home);
-    Dataset calib = io.quantkit.data.Cifar10.train(home).limit(calibSize);
-    Dataset jpegTest = jpeg ? ImageFolderDataset.open(home.cifar10JpegTestDir()) : null;
+    if (input.arrays != null) {
+      throw new IllegalArgumentException("sweep runs on CIFAR-10 images; quantize a model on --arrays with quantize --out");
+    }
+    io.quantkit.data.Preprocessing prep = input.preprocessing(fp32);
+    if (spark != null && !prep.isIdentity()) {
+      throw new IllegalArgumentException("--spark sweeps the CIFAR-10 images as they are; the preprocessing flags ("
+          + prep.format() + ") work without --spark");
+    }
+    Dataset test = Datasets.preprocess(io.quantkit.data.Cifar10.test(home), prep);
+    Dataset calib = Datasets.preprocess(io.quantkit.data.Cifar10.train(home), prep).limit(calibSize);
+    Dataset jpegTest = jpeg ? Datasets.preprocess(ImageFolderDataset.open(home.cifar10JpegTestDir()), prep) : null;
 
     List<SweepConfig> configs = SweepConfig.grid(activations, methods, percentile, calibSize);
     if (sensitivity) {

@@ -21,7 +21,7 @@ public interface Dataset {
    */
   List<String> classNames();
 
-  /** Shape of one image, [H, W, C]. */
+  /** Shape of one image, [H, W, C]; for data with several inputs, one sample of the first. */
   Shape imageShape();
 
   /** Images {@code from} (inclusive) to {@code to} (exclusive) as one batch. */
@@ -30,6 +30,11 @@ public interface Dataset {
   /** The label (class index) of image {@code index}; the default decodes a one-image batch. */
   default int label(int index) {
     return batch(index, index + 1).labels()[0];
+  }
+
+  /** Whether the samples carry labels (class indices); an unlabelled dataset gives -1 for each. */
+  default boolean labelled() {
+    return true;
   }
 
   /** The first {@code n} images (all of them when n >= size()). */

@@ -7,7 +7,9 @@ import io.quantkit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /** Combinators over {@link Dataset}. The views they return are as thread-safe as the base. */
@@ -96,29 +98,103 @@ public final class Datasets {
       }
 
       @Override
+      public boolean labelled() {
+        return base.labelled();
+      }
+
+      @Override
       public Batch batch(int from, int to) {
         Preconditions.checkPositionIndexes(from, to, idx.length);
-        int per = base.imageShape().size();
-        float[] images = new float[(to - from) * per];
-        int[] labels = new int[to - from];
+        List<Batch> parts = new ArrayList<>();
         // Runs of consecutive indices are read as one batch of the base.
         for (int i = from; i < to; ) {
           int j = i + 1;
           while (j < to && idx[j] == idx[j - 1] + 1) {
             j++;
           }
-          Batch part = base.batch(idx[i], idx[j - 1] + 1);
-          part.images().floatBuffer().get(images, (i - from) * per, (j - i) * per);
-          System.arraycopy(part.labels(), 0, labels, i - from, j - i);
+          parts.add(base.batch(idx[i], idx[j - 1] + 1));
           i = j;
         }
-        Shape s = base.imageShape();
-        int[] dims = new int[s.rank() + 1];
-        dims[0] = to - from;
-        for (int d = 0; d < s.rank(); d++) {
-          dims[d + 1] = s.dim(d);
-        }
-        return new Batch(Tensor.wrapFloats(Shape.of(dims), images), labels);
+        return concat(parts);
+      }
+    };
+  }
+
+  /** The samples of {@code parts} in order as one batch (the parts have the same inputs). */
+  public static Batch concat(List<Batch> parts) {
+    Preconditions.checkArgument(!parts.isEmpty(), "nothing to concatenate");
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    int n = parts.stream().mapToInt(Batch::size).sum();
+    int[] labels = new int[n];
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    for (String key : parts.get(0).inputs().keySet()) {
+      Tensor first = parts.get(0).inputs().get(key);
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      for (Batch b : parts) {
+        Tensor t = b.inputs().get(key);
+        Preconditions.checkArgument(t != null && t.type() == first.type(), "batches with different inputs: %s and %s",
+            parts.get(0).inputs(), b.inputs());
+        bytes.writeBytes(t.toLittleEndianBytes());
+      }
+      inputs.put(key, Tensor.fromLittleEndian(first.type(), first.shape().withDim(0, n),
+          java.nio.ByteBuffer.wrap(bytes.toByteArray())));
+    }
+    int at = 0;
+    for (Batch b : parts) {
+      System.arraycopy(b.labels(), 0, labels, at, b.size());
+      at += b.size();
+    }
+    return new Batch(inputs, labels);
+  }
+
+  /**
+   * {@code base} with {@code preprocessing} applied to every batch; the name records it (so every
+   * report that names the dataset says how its samples were prepared). The identity gives
+   * {@code base} itself.
+   */
+  public static Dataset preprocess(Dataset base, Preprocessing preprocessing) {
+    if (preprocessing.isIdentity()) {
+      return base;
+    }
+    Shape out = preprocessing.sampleShape(base.imageShape());
+    String name = base.name() + " {" + preprocessing.format() + "}";
+    return new Dataset() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public int size() {
+        return base.size();
+      }
+
+      @Override
+      public List<String> classNames() {
+        return base.classNames();
+      }
+
+      @Override
+      public Shape imageShape() {
+        return out;
+      }
+
+      @Override
+      public int label(int index) {
+        return base.label(index);
+      }
+
+      @Override
+      public boolean labelled() {
+        return base.labelled();
+      }
+
+      @Override
+      public Batch batch(int from, int to) {
+        Batch b = base.batch(from, to);
+        return new Batch(preprocessing.apply(b.images()), b.labels());
       }
     };
   }
@@ -147,6 +223,11 @@ public final class Datasets {
       @Override
       public Shape imageShape() {
         return base.imageShape();
+      }
+
+      @Override
+      public boolean labelled() {
+        return base.labelled();
       }
 
       @Override

@@ -59,6 +59,7 @@ public final class ImageFolderDataset implements Dataset {
   private final int height;
   private final int width;
   private final boolean resize;
+  private final int shorterSide;
   private final AtomicReferenceArray<byte[]> cache;
 
   private ImageFolderDataset(Builder b, ImmutableList<String> classNames, ImmutableList<Path> files, int[] labels) {
@@ -67,6 +68,7 @@ public final class ImageFolderDataset implements Dataset {
     this.files = files;
     this.labels = labels;
     this.resize = b.resize;
+    this.shorterSide = b.shorterSide;
     this.cache = b.cacheDecoded ? new AtomicReferenceArray<>(files.size()) : null;
     if (b.height > 0) {
       this.height = b.height;
@@ -162,13 +164,27 @@ public final class ImageFolderDataset implements Dataset {
 
   private byte[] decode(Path file, Map<String, ImageReader> readers) {
     BufferedImage img = read(file, readers, height, width, resize);
-    if (img.getHeight() != height || img.getWidth() != width) {
+    if (img.getHeight() != height || img.getWidth() != width || shorterSide > 0) {
       if (!resize) {
         throw new DatasetException("image " + file + " is " + img.getWidth() + "x" + img.getHeight() + " (WxH), but this dataset's images are "
             + width + "x" + height + "; resize the files, or have them scaled on reading (API: ImageFolderDataset.builder(root)"
             + ".imageSize(h, w).resize(true); command line: --resize HxW)");
       }
-      img = scale(img, width, height);
+      if (shorterSide > 0) {
+        // torchvision's Resize(side) then CenterCrop: the longer side is truncated, then the middle kept
+        int h0 = img.getHeight();
+        int w0 = img.getWidth();
+        int sh = h0 <= w0 ? shorterSide : (int) ((long) shorterSide * h0 / w0);
+        int sw = h0 <= w0 ? (int) ((long) shorterSide * w0 / h0) : shorterSide;
+        if (sh < height || sw < width) {
+          throw new DatasetException("image " + file + " is " + w0 + "x" + h0 + " (WxH): resized to " + sw + "x" + sh
+              + " it is smaller than the crop " + width + "x" + height);
+        }
+        BufferedImage scaled = scale(img, sw, sh);
+        img = scaled.getSubimage((int) Math.round((sw - width) / 2.0), (int) Math.round((sh - height) / 2.0), width, height);
+      } else {
+        img = scale(img, width, height);
+      }
     }
     byte[] out = new byte[height * width * 3];
     Raster raster = img.getRaster();
@@ -321,6 +337,7 @@ public final class ImageFolderDataset implements Dataset {
     private int height;
     private int width;
     private boolean resize;
+    private int shorterSide;
     private boolean cacheDecoded = true;
     private String name;
 
@@ -341,6 +358,21 @@ public final class ImageFolderDataset implements Dataset {
       Preconditions.checkArgument(imageHeight > 0 && imageWidth > 0, "bad image size %sx%s", imageHeight, imageWidth);
       this.height = imageHeight;
       this.width = imageWidth;
+      return this;
+    }
+
+    /**
+     * Resize every image so its shorter side is {@code side} pixels (bilinear, aspect ratio kept),
+     * then keep the centre {@code cropHeight x cropWidth}: the usual ImageNet evaluation
+     * (resize 256, crop 224) for folders of images of any size.
+     */
+    public Builder resizeShorter(int side, int cropHeight, int cropWidth) {
+      Preconditions.checkArgument(side > 0 && cropHeight > 0 && cropWidth > 0 && cropHeight <= side * 16L
+          && cropWidth <= side * 16L, "bad resize %s / crop %sx%s", side, cropHeight, cropWidth);
+      this.shorterSide = side;
+      this.height = cropHeight;
+      this.width = cropWidth;
+      this.resize = true;
       return this;
     }
 

@@ -24,8 +24,10 @@ public final class Comparison {
   private final Dataset dataset;
   private final int batchSize;
   private final ProgressListener progress;
+  private final boolean useLabels;
 
   private Comparison(Builder b) {
+    this.useLabels = b.useLabels;
     this.dataset = b.dataset;
     this.batchSize = b.batchSize;
     this.progress = b.progress;
@@ -42,7 +44,8 @@ public final class Comparison {
   public ComparisonReport run(Map<String, ? extends Runner> runners) {
     Preconditions.checkArgument(runners.size() >= 2, "compare at least two runners, got %s", runners.keySet());
     List<String> names = new ArrayList<>(runners.keySet());
-    Accumulator acc = new Accumulator(names, true);
+    boolean haveLabels = useLabels && dataset.labelled();
+    Accumulator acc = new Accumulator(names, haveLabels);
     int total = dataset.size();
     if (total == 0) {
       throw new DatasetException("dataset " + dataset.name() + " has no images: nothing to compare");
@@ -54,7 +57,16 @@ public final class Comparison {
       List<Tensor> outputs = new ArrayList<>(names.size());
       for (String name : names) {
         Runner r = runners.get(name);
-        outputs.add(Evaluation.runBatch(r, name + " (" + r.backendName() + ")", batch.images(), from, to, dataset));
+        outputs.add(Feeds.output(r, Feeds.run(r, name + " (" + r.backendName() + ")", batch, from, dataset)));
+      }
+      if (haveLabels) {
+        Tensor out = outputs.get(0);
+        int width = out == null || batch.size() == 0 ? 0 : out.size() / batch.size();
+        Runner r = runners.get(names.get(0));
+        if (from == 0) {
+          Evaluation.classNames(dataset, batch, out, width, r);
+        }
+        Evaluation.checkLabels(batch, from, width, dataset, r);
       }
       acc.add(outputs, batch.labels(), from);
       progress.onProgress(to, total);
@@ -179,8 +191,18 @@ public final class Comparison {
     private Dataset dataset;
     private int batchSize = 32;
     private ProgressListener progress = ProgressListener.NONE;
+    private boolean useLabels = true;
 
     private Builder() {}
+
+    /**
+     * Whether to score top-1 against the dataset's labels (default true; they are checked to fit
+     * the model's output). False compares the outputs only.
+     */
+    public Builder labels(boolean value) {
+      this.useLabels = value;
+      return this;
+    }
 
     public Builder dataset(Dataset value) {
       this.dataset = Preconditions.checkNotNull(value);

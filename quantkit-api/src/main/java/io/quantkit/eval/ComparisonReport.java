@@ -168,15 +168,20 @@ public final class ComparisonReport {
   public String toSummary() {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "dataset %s | %d samples%n", dataset == null ? "-" : dataset, samples));
+    // names as long as "onnx@out/some/dir/model.qdq.onnx" keep the columns aligned
+    int w = 24;
     for (RunnerResult r : runners) {
-      sb.append(String.format(Locale.ROOT, "  %-24s top-1 %s%n", r.name(),
+      w = Math.max(w, r.name().length());
+    }
+    for (RunnerResult r : runners) {
+      sb.append(String.format(Locale.ROOT, "  %-" + w + "s top-1 %s%n", r.name(),
           r.top1() == null ? "-" : String.format(Locale.ROOT, "%.2f %%", r.top1() * 100)));
     }
-    sb.append(String.format(Locale.ROOT, "%-24s %-24s %10s %8s %12s %12s%n", "a", "b", "agreement", "differ", "maxAbsDiff",
-        "meanAbsDiff"));
+    sb.append(String.format(Locale.ROOT, "%-" + w + "s %-" + w + "s %10s %8s %12s %12s%n", "a", "b", "agreement", "differ",
+        "maxAbsDiff", "meanAbsDiff"));
     for (Pair p : pairs) {
-      sb.append(String.format(Locale.ROOT, "%-24s %-24s %8.2f %% %8d %12.4g %12.4g%n", p.a(), p.b(), p.agreement() * 100,
-          p.disagreements(), p.maxAbsDiff(), p.meanAbsDiff()));
+      sb.append(String.format(Locale.ROOT, "%-" + w + "s %-" + w + "s %8.2f %% %8d %12.4g %12.4g%n", p.a(), p.b(),
+          p.agreement() * 100, p.disagreements(), p.maxAbsDiff(), p.meanAbsDiff()));
     }
     return sb.toString();
   }

@@ -7,7 +7,11 @@ import io.quantkit.QuantkitException;
 import io.quantkit.backend.Runner;
 import io.quantkit.data.Batch;
 import io.quantkit.data.Dataset;
+import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Measures a classifier's accuracy on a dataset: runs it batch by batch and accumulates an
@@ -54,29 +58,36 @@ public final class Evaluation {
    * runner's backend name and graph name when not set.
    */
   public AccuracyReport run(Runner runner) {
-    AccuracyReport.Builder acc = AccuracyReport.builder(dataset.classNames())
-        .model(model != null ? model : runner.signature().modelName())
-        .backend(backend != null ? backend : runner.backendName())
-        .precision(precision)
-        .dataset(dataset.name());
     int total = dataset.size();
     if (total == 0) {
       throw new DatasetException("dataset " + dataset.name() + " has no images: nothing to evaluate");
     }
-    int classes = dataset.classNames().size();
+    if (!dataset.labelled()) {
+      throw new DatasetException("dataset " + dataset.name() + " has no labels: accuracy needs a class label per sample "
+          + "(compare FP32 and INT8 outputs without labels instead, or measure a regression model with Regression)");
+    }
+    AccuracyReport.Builder acc = null;
     progress.onProgress(0, total);
     for (int from = 0; from < total; from += batchSize) {
       int to = Math.min(total, from + batchSize);
       Batch batch = dataset.batch(from, to);
-      Tensor out = runBatch(runner, runner.backendName(), batch.images(), from, to, dataset);
-      if (out == null || out.shape().rank() < 1 || out.shape().dim(0) != batch.size()
-          || out.size() != (long) batch.size() * classes) {
+      Tensor out = Feeds.output(runner, Feeds.run(runner, runner.backendName(), batch, from, dataset));
+      if (out == null || out.shape().rank() < 1 || out.shape().dim(0) != batch.size()) {
         throw new BackendException(runner.backendName() + " returned " + (out == null ? "no output" : "shape " + out.shape())
-            + " for " + batch.size() + " images; expected [" + batch.size() + ", " + classes + "] class scores for "
-            + dataset.name());
+            + " for " + batch.size() + " samples of " + dataset.name() + "; expected [" + batch.size() + ", classes] scores");
       }
+      int width = out.size() / batch.size();
+      if (acc == null) {
+        List<String> names = classNames(dataset, batch, out, width, runner);
+        acc = AccuracyReport.builder(names)
+            .model(model != null ? model : runner.signature().modelName())
+            .backend(backend != null ? backend : runner.backendName())
+            .precision(precision)
+            .dataset(dataset.name());
+      }
+      checkLabels(batch, from, width, dataset, runner);
       try {
-        acc.add(out, batch.labels());
+        acc.add(out.reshape(Shape.of(batch.size(), width)), batch.labels());
       } catch (QuantkitException e) {
         throw new BackendException(runner.backendName() + " on images " + from + ".." + (to - 1) + ": " + e.getMessage(), e);
       }
@@ -87,17 +98,52 @@ public final class Evaluation {
   }
 
   /**
-   * {@code runner.run(images)} for images {@code from..to-1} of {@code dataset}; a failure that is
-   * not already a quantkit exception becomes a {@link BackendException} naming {@code who} and the
-   * images.
+   * The class names for a model that gives {@code width} scores per sample: the dataset's, which
+   * must be as many; or, for data labelled by index only (numpy arrays), "0".."width-1".
+   *
+   * @throws DatasetException when the labels cannot fit the model's output, or the output is not
+   *     class scores but has the input's shape (an autoencoder)
    */
-  static Tensor runBatch(Runner runner, String who, Tensor images, int from, int to, Dataset dataset) {
+  static List<String> classNames(Dataset dataset, Batch batch, Tensor out, int width, Runner runner) {
+    Shape sample = Shape.of(Arrays.copyOfRange(out.shape().toArray(), 1, out.shape().rank()));
+    for (Tensor in : batch.inputs().values()) {
+      Shape inSample = Shape.of(Arrays.copyOfRange(in.shape().toArray(), 1, in.shape().rank()));
+      if (inSample.equals(sample) && width > 1) {
+        throw new DatasetException(modelName(runner) + " gives an output of the input's shape " + sample + " per sample: it is "
+            + "not a classifier (an autoencoder?), so top-1 accuracy means nothing; measure it as regression (--task regress)");
+      }
+    }
+    List<String> names = dataset.classNames();
+    if (names.isEmpty()) {
+      List<String> generated = new ArrayList<>();
+      for (int c = 0; c < width; c++) {
+        generated.add(Integer.toString(c));
+      }
+      return generated;
+    }
+    if (names.size() != width) {
+      throw new DatasetException("the labels do not fit the model: " + dataset.name() + " has " + names.size() + " classes "
+          + "but " + modelName(runner) + " gives " + width + " values per sample (output shape " + out.shape() + "); use "
+          + "data labelled for this model, compare without labels, or --task regress for a non-classifier");
+    }
+    return names;
+  }
+
+  static void checkLabels(Batch batch, int from, int width, Dataset dataset, Runner runner) {
+    for (int i = 0; i < batch.size(); i++) {
+      int l = batch.label(i);
+      if (l < 0 || l >= width) {
+        throw new DatasetException("the labels do not fit the model: sample " + (from + i) + " of " + dataset.name()
+            + " has label " + l + " but " + modelName(runner) + " scores only classes 0.." + (width - 1));
+      }
+    }
+  }
+
+  private static String modelName(Runner runner) {
     try {
-      return runner.run(images);
-    } catch (QuantkitException e) {
-      throw e;
+      return "model '" + runner.signature().modelName() + "'";
     } catch (RuntimeException e) {
-      throw new BackendException(who + " failed on images " + from + ".." + (to - 1) + " of " + dataset.name() + ": " + e, e);
+      return "the model";
     }
   }
 

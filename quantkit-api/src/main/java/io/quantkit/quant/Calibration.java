@@ -138,11 +138,17 @@ public final class Calibration {
    * {@link CalibrationData#of(Dataset, String, int)}.
    *
    * @throws CalibrationException when the set is empty or a tensor shows NaN/infinity
-   * @throws IllegalStateException when the graph has more than one input (use {@link CalibrationData})
+   *     A graph with several inputs takes a dataset whose batches name them (a
+   *     {@link io.quantkit.data.NumpyDataset}); a graph with a fixed batch dimension is fed batches of
+   *     that size.
    */
   public QuantPlan calibrate(Graph fp32, Dataset calib, Backend backend) {
     Preconditions.checkNotNull(calib, "calib");
-    return calibrate(fp32, CalibrationData.of(calib, fp32.input().name(), batchSize), backend);
+    // a model exported with a fixed batch (ONNX zoo models: 1) is fed batches of exactly that size
+    io.quantkit.ir.ValueInfo first = fp32.inputs().get(0);
+    int fixed = first.shape().rank() >= 1 && first.shape().dim(0) > 0 ? first.shape().dim(0) : 0;
+    String input = fp32.inputs().size() == 1 ? first.name() : io.quantkit.data.Batch.UNNAMED;
+    return calibrate(fp32, CalibrationData.of(calib, input, fixed > 0 ? fixed : batchSize), backend);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.quantkit.quant;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import io.quantkit.CalibrationException;
 import io.quantkit.data.Dataset;
 import io.quantkit.tensor.Tensor;
 import java.util.Iterator;
@@ -110,7 +111,9 @@ public interface CalibrationData extends Iterable<Map<String, Tensor>> {
 
   /**
    * The images of an image {@link Dataset} (labels unused) fed to the graph input {@code inputName},
-   * {@code batchSize} images per batch, loaded one batch at a time. The name is the dataset's.
+   * {@code batchSize} images per batch, loaded one batch at a time. The name is the dataset's. A
+   * dataset whose batches name their inputs (numpy arrays for a model with several inputs) feeds
+   * them by those names, and {@code inputName} is unused.
    */
   static CalibrationData of(Dataset images, String inputName, int batchSize) {
     Preconditions.checkNotNull(images, "images");
@@ -144,9 +147,15 @@ public interface CalibrationData extends Iterable<Map<String, Tensor>> {
               throw new NoSuchElementException();
             }
             int to = Math.min(n, from + batchSize);
-            Tensor batch = images.batch(from, to).images();
+            io.quantkit.data.Batch batch = images.batch(from, to);
             from = to;
-            return Map.of(inputName, batch);
+            if (inputName.equals(io.quantkit.data.Batch.UNNAMED) && batch.inputs().containsKey(io.quantkit.data.Batch.UNNAMED)) {
+              throw new CalibrationException("dataset " + images.name() + " gives one unnamed tensor per sample, but the "
+                  + "graph has several inputs: give one array per input (a NumpyDataset) or CalibrationData batches by name");
+            }
+            // image datasets do not know the input's name; named data (numpy arrays) brings its own
+            return batch.inputs().size() == 1 && batch.inputs().containsKey(io.quantkit.data.Batch.UNNAMED)
+                ? Map.of(inputName, batch.images()) : batch.inputs();
           }
         };
       }

@@ -196,6 +196,34 @@ class ImageFolderDatasetTest {
   }
 
   @Test
+  void shorterSideResizeThenCentreCropForImagesOfMixedSizes(@TempDir Path dir) throws IOException {
+    // 20x10 (WxH): left half black, right half white; shorter side already 10, so the crop keeps columns 5..14
+    BufferedImage wide = new BufferedImage(20, 10, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 10; y++) {
+      for (int x = 10; x < 20; x++) {
+        wide.setRGB(x, y, 0xFFFFFF);
+      }
+    }
+    png(dir, "a", "wide.png", wide);
+    // 10x40 (WxH) all white, a different size and aspect: resized to 10x40, cropped to the middle 10x10
+    BufferedImage tall = new BufferedImage(10, 40, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 40; y++) {
+      for (int x = 0; x < 10; x++) {
+        tall.setRGB(x, y, 0xFFFFFF);
+      }
+    }
+    png(dir, "b", "tall.png", tall);
+    ImageFolderDataset ds = ImageFolderDataset.builder(dir).resizeShorter(10, 10, 10).build();
+    float[] px = ds.batch(0, 2).images().toFloatArray();
+    assertEquals(Shape.of(2, 10, 10, 3), ds.batch(0, 2).images().shape());
+    assertEquals(0f, px[0]);
+    assertEquals(0f, px[4 * 3]);
+    assertEquals(255f, px[5 * 3]);
+    assertEquals(255f, px[9 * 3]);
+    assertEquals(255f, px[300]);
+  }
+
+  @Test
   void nonImageFileFailsAtOpenNamingIt(@TempDir Path dir) throws IOException {
     png(dir, "a", "0.png", rgb(2, 2, 0));
     Path txt = Files.writeString(dir.resolve("a/notes.txt"), "not an image");

@@ -67,9 +67,12 @@ class EvaluationTest {
   }
 
   @Test
-  void outputThatIsNotClassScoresIsABackendError() {
+  void outputOfAnotherWidthThanTheClassesIsALabelMismatch() {
     ListDataset ds = new ListDataset("toy", ABC, LABELS);
     FakeRunner fourScores = FakeRunner.table("m", new float[10][4]);
-    assertThrows(BackendException.class, () -> Evaluation.builder().dataset(ds).build().run(fourScores));
+    io.quantkit.DatasetException e = assertThrows(io.quantkit.DatasetException.class,
+        () -> Evaluation.builder().dataset(ds).build().run(fourScores));
+    io.quantkit.data.Checks.assertThat(e).hasMessageContaining("labels do not fit").hasMessageContaining("3 classes")
+        .hasMessageContaining("4 values per sample");
   }
 }

@@ -231,8 +231,9 @@ class CalibrationExtensionTest {
     CalibrationException empty = assertThrows(CalibrationException.class,
         () -> c.calibrate(g, CalibrationData.of("nothing", Collections.<Map<String, Tensor>>emptyList()), new ReferenceBackend()));
     assertTrue(empty.getMessage().contains("'nothing' is empty"), empty.getMessage());
-    // a graph with two inputs cannot take an image Dataset
-    assertThrows(IllegalStateException.class, () -> c.calibrate(g, CALIB, new ReferenceBackend()));
+    // a graph with two inputs cannot take an image Dataset (one unnamed tensor per sample)
+    CalibrationException unnamed = assertThrows(CalibrationException.class, () -> c.calibrate(g, CALIB, new ReferenceBackend()));
+    assertTrue(unnamed.getMessage().contains("several inputs"), unnamed.getMessage());
   }
 
   @Test
