@@ -391,8 +391,8 @@ final class QdqPlacement {
    * Convolution shapes whose fused integer kernel is wrong, not merely imprecise: ONNX Runtime 1.23's
    * QLinearConv on x86 (seen with AVX2, UINT8 x INT8, per-channel and per-tensor weights alike)
    * writes saturated garbage into about 1 % of the outputs (in the channels past 16) when a group
-   * has 17 to 31 output channels, unless the convolution is ungrouped and both channel counts are multiples of 4. Measured with
-   * quantkit-onnx's {@code ConvIntegerKernelShapesTest}; ShuffleNet's 3 -> 24 stem and its grouped
+   * has 17 to 31 output channels, unless the convolution is ungrouped and both channel counts are
+   * multiples of 4. Measured with quantkit-onnx's {@code ConvIntegerKernelShapesTest}; ShuffleNet's 3 -> 24 stem and its grouped
    * 1x1 convolutions with 28 output channels per group took its logits from 33 dB SQNR (exact QDQ
    * arithmetic) to 11 dB. 16, 32 or more output channels per group, and depthwise convolutions,
    * were exact. Such a convolution stays FP32; its neighbours stay INT8.
