@@ -54,6 +54,8 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Mixin QuantizeJob.Options job = new QuantizeJob.Options();
 
+  @Mixin AccuracyOptions accuracy = new AccuracyOptions();
+
   @Option(names = "--plan", paramLabel = "FILE", description = "Also write the quantization plan JSON here.")
   Path planFile;
 
@@ -64,6 +66,9 @@ final class QuantizeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (out == null) {
+      if (accuracy.any()) {
+        throw new IllegalArgumentException("--equalize, --bias-correction, --max-drop and --max-flips need --out");
+      }
       return new QuantizeJob(this).call();
     }
     PrintWriter stdout = spec.commandLine().getOut();
@@ -76,9 +81,10 @@ final class QuantizeCommand implements Callable<Integer> {
     } else {
       QuantizationOptions.CalibrationSet calib = quant.calibrationSet(calibData);
       calib.warning().ifPresent(w -> stdout.println("warning: " + w));
-      Calibration calibration = quant.calibration(RunnerOptions.builder().threads(common.threads).build(),
-          new Progress(spec.commandLine().getErr(), "calibrate")::update);
-      plan = calibration.calibrate(fp32, calib.dataset(), Backends.named(calibBackend));
+      RunnerOptions runnerOptions = RunnerOptions.builder().threads(common.threads).build();
+      Calibration calibration = quant.calibration(runnerOptions, new Progress(spec.commandLine().getErr(), "calibrate")::update);
+      plan = calibration.calibrate(accuracy.beforeCalibration(fp32, stdout), calib.dataset(), Backends.named(calibBackend));
+      plan = accuracy.afterCalibration(fp32, plan, calib.dataset(), quant.calibSize, calibData, calibBackend, runnerOptions, stdout);
       plan = plan.toBuilder().metadata("calibration.sampling", calib.sampling()).build();
       stdout.printf("calibrated %s on %d images of %s (%s)%n", model.path().getFileName(), plan.calibration().samples(),
           calib.dataset().name(), quant.describe());
@@ -107,7 +113,8 @@ final class QuantizeCommand implements Callable<Integer> {
         description = "Seed of the class-balanced sample taken from an image folder (default ${DEFAULT-VALUE}).")
     long calibSeed;
 
-    @Option(names = "--method", defaultValue = "minmax", description = "minmax, percentile, entropy or mse (default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "minmax",
+        description = "minmax, percentile, entropy, mse or auto (per tensor, the one with the best SQNR; default ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--percentile", defaultValue = "99.99", description = "Percentile for --method percentile (default ${DEFAULT-VALUE}).")
@@ -132,11 +139,15 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--exclude-op-types", split = ",", paramLabel = "OP", description = "Op types to keep in FP32, e.g. Add,Gemm.")
     List<String> excludeOpTypes = List.of();
 
+    boolean auto() {
+      return method.equalsIgnoreCase("auto");
+    }
+
     CalibrationMethod method() {
       try {
         return CalibrationMethod.valueOf(method.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--method must be minmax, percentile, entropy or mse, not '" + method + "'");
+        throw new IllegalArgumentException("--method must be minmax, percentile, entropy, mse or auto, not '" + method + "'");
       }
     }
 
@@ -149,9 +160,13 @@ final class QuantizeCommand implements Callable<Integer> {
     }
 
     Calibration calibration(RunnerOptions runnerOptions, io.quantkit.quant.CalibrationListener listener) {
-      return Calibration.builder()
-          .method(method())
-          .percentile(percentile)
+      Calibration.Builder b = Calibration.builder();
+      if (auto()) {
+        b.estimator(new io.quantkit.quant.AutoRangeEstimator(percentile));
+      } else {
+        b.method(method()).percentile(percentile);
+      }
+      return b
           .calibSize(calibSize)
           .perChannelWeights(perChannel)
           .activations(activationType())
@@ -196,7 +211,8 @@ final class QuantizeCommand implements Callable<Integer> {
     }
 
     String describe() {
-      return method().name().toLowerCase(Locale.ROOT) + (method() == CalibrationMethod.PERCENTILE ? " " + percentile : "")
+      return (auto() ? "auto" : method().name().toLowerCase(Locale.ROOT))
+          + (!auto() && method() == CalibrationMethod.PERCENTILE ? " " + percentile : "")
           + ", " + activationType().name().toLowerCase(Locale.ROOT) + (symmetricActivations ? " symmetric" : "")
           + " activations, " + (perChannel ? "per-channel" : "per-tensor") + " int8 weights"
           + (reduceWeightRange ? " in [-64, 64]" : "");

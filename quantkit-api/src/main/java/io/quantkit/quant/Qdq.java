@@ -72,7 +72,8 @@ public final class Qdq {
    */
   public static QuantizationResult quantize(Graph fp32, QuantPlan plan, QuantOptions options) {
     Preconditions.checkNotNull(plan, "plan");
-    Graph folded = BatchNormFolding.apply(fp32);
+    // the plan's weight and activation parameters were computed on the adjusted graph
+    Graph folded = plan.adjustments().apply(BatchNormFolding.apply(fp32));
     Exclusions.check(fp32, folded, options);
     QdqPlacement p = QdqPlacement.of(folded, options);
     Map<String, QuantParams> activations = new HashMap<>();
@@ -90,7 +91,8 @@ public final class Qdq {
     Layers layers = Layers.compute(p, activations, plan, options, warnings);
     checkFoldedRanges(p, layers.tensors);
     Graph graph = new Rewriter(p, layers, options).rewrite();
-    QuantPlan.Builder used = QuantPlan.builder(fp32.name()).options(options).calibration(plan.calibration());
+    QuantPlan.Builder used = QuantPlan.builder(fp32.name()).options(options).calibration(plan.calibration())
+        .adjustments(plan.adjustments());
     layers.tensors.forEach(used::put);
     plan.observations().forEach((t, o) -> {
       if (layers.tensors.containsKey(t)) {
