@@ -70,8 +70,15 @@ final class AccuracyOptions {
     return new AccuracyTarget(maxDrop, maxFlips);
   }
 
-  /** The graph to calibrate: {@code fp32}, or its equalized form with --equalize. */
-  Graph beforeCalibration(Graph fp32, PrintWriter out) {
+  /**
+   * The graph to calibrate: {@code fp32}, or its equalized form with --equalize. Checks the
+   * target and validation flags first, so a mistake is reported before any work.
+   */
+  Graph beforeCalibration(Graph fp32, Path calibData, int calibSize, PrintWriter out) {
+    if (hasTarget()) {
+      target();
+      validation(calibData, calibSize);
+    }
     if (!equalize) {
       return fp32;
     }

@@ -83,7 +83,8 @@ final class QuantizeCommand implements Callable<Integer> {
       calib.warning().ifPresent(w -> stdout.println("warning: " + w));
       RunnerOptions runnerOptions = RunnerOptions.builder().threads(common.threads).build();
       Calibration calibration = quant.calibration(runnerOptions, new Progress(spec.commandLine().getErr(), "calibrate")::update);
-      plan = calibration.calibrate(accuracy.beforeCalibration(fp32, stdout), calib.dataset(), Backends.named(calibBackend));
+      Graph target = accuracy.beforeCalibration(fp32, calibData, quant.calibSize, stdout);
+      plan = calibration.calibrate(target, calib.dataset(), Backends.named(calibBackend));
       plan = accuracy.afterCalibration(fp32, plan, calib.dataset(), quant.calibSize, calibData, calibBackend, runnerOptions, stdout);
       plan = plan.toBuilder().metadata("calibration.sampling", calib.sampling()).build();
       stdout.printf("calibrated %s on %d images of %s (%s)%n", model.path().getFileName(), plan.calibration().samples(),

@@ -54,7 +54,7 @@ final class SensitivityCommand implements Callable<Integer> {
     } else {
       QuantizeCommand.QuantizationOptions.CalibrationSet calib = quant.calibrationSet(calibData);
       Calibration calibration = quant.calibration(runnerOptions, new Progress(spec.commandLine().getErr(), "calibrate")::update);
-      Graph target = accuracy.beforeCalibration(fp32, out);
+      Graph target = accuracy.beforeCalibration(fp32, calibData, quant.calibSize, out);
       plan = calibration.calibrate(target, calib.dataset(), Backends.named(calibBackend));
       plan = accuracy.afterCalibration(fp32, plan, calib.dataset(), quant.calibSize, calibData, calibBackend, runnerOptions, out);
     }

@@ -98,7 +98,7 @@ public final class AccuracyStudy {
     md.append("\n### Fallback (chosen on the validation split, reported on the test images)\n\n");
     md.append("| target | kept FP32 | validation: top-1 / flips | test: top-1 | test flips | test SQNR |\n|---|---|---|---:|---:|---:|\n");
     for (AccuracyTarget target : List.of(AccuracyTarget.maxFlips(5), AccuracyTarget.maxDrop(0))) {
-      AccuracyFallback.Result r = AccuracyFallback.defaults().apply(fp32, base, val, BACKEND, target);
+      AccuracyFallback.Result r = AccuracyFallback.defaults().apply(fp32, base, val, BACKEND, target, s);
       Score t = score(fp32, Qdq.quantize(fp32, r.plan()).graph(), test);
       md.append(String.format(Locale.ROOT, "| %s | %s (%d of %d layers) | %.2f %% / %d%s | %.2f %% | %d | %.2f dB |%n", target,
           r.keptFp32(), r.keptFp32().size(), s.layers().size(), r.chosen().accuracyPercent(), r.chosen().flips(),

@@ -56,8 +56,18 @@ public final class AccuracyFallback {
       Score chosen, SensitivityReport sensitivity, int evaluations) {}
 
   public Result apply(Graph fp32, QuantPlan plan, ValidationSet validation, Backend backend, AccuracyTarget target) {
+    return apply(fp32, plan, validation, backend, target, null);
+  }
+
+  /**
+   * As {@link #apply(Graph, QuantPlan, ValidationSet, Backend, AccuracyTarget)}, ranking the layers
+   * by {@code known}, a sensitivity report of the same plan on the same validation set (several
+   * targets then share one study).
+   */
+  public Result apply(Graph fp32, QuantPlan plan, ValidationSet validation, Backend backend, AccuracyTarget target,
+      SensitivityReport known) {
     Preconditions.checkNotNull(target, "target");
-    ModelOutputs reference = ModelOutputs.run(fp32, validation.dataset(), backend, runnerOptionsOf(), 100);
+    ModelOutputs reference = sensitivity.reference(fp32, validation, backend);
     Score fp32Score = reference.score(reference);
     Score all = sensitivity.score(fp32, plan, plan.options(), validation, backend, reference);
     int evaluations = 1;
@@ -65,8 +75,8 @@ public final class AccuracyFallback {
       QuantPlan out = annotate(plan, List.of(), target, validation, all, "every layer INT8 already meets the target");
       return new Result(out, ImmutableList.of(), true, fp32Score, all, all, null, evaluations);
     }
-    SensitivityReport report = sensitivity.measure(fp32, plan, validation, backend);
-    evaluations += 2 * report.layers().size();
+    SensitivityReport report = known != null ? known : sensitivity.measure(fp32, plan, validation, backend);
+    evaluations += known != null ? 0 : 2 * report.layers().size();
     List<SensitivityReport.Layer> ranked = report.bySensitivity();
     List<String> kept = new ArrayList<>();
     Score current = all;
@@ -105,10 +115,6 @@ public final class AccuracyFallback {
     chosen = annotate(chosen, kept, target, validation, current, met ? why.toString()
         : "target not reached even with every ranked layer FP32; " + why);
     return new Result(chosen, ImmutableList.copyOf(kept), met, fp32Score, all, current, report, evaluations);
-  }
-
-  private RunnerOptions runnerOptionsOf() {
-    return RunnerOptions.defaults();
   }
 
   private static QuantOptions with(QuantPlan plan, List<String> kept) {

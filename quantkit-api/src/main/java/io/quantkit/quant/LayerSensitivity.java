@@ -67,7 +67,7 @@ public final class LayerSensitivity {
   /** Measures every quantizable layer of {@code plan} on {@code validation}, running on {@code backend}. */
   public SensitivityReport measure(Graph fp32, QuantPlan plan, ValidationSet validation, Backend backend) {
     List<String> layers = quantizableLayers(fp32, plan);
-    ModelOutputs reference = ModelOutputs.run(fp32, validation.dataset(), backend, runnerOptions, batchSize);
+    ModelOutputs reference = reference(fp32, validation, backend);
     Score fp32Score = reference.score(reference);
     Score all = score(fp32, plan, plan.options(), validation, backend, reference);
     List<SensitivityReport.Layer> out = new ArrayList<>();
@@ -90,6 +90,10 @@ public final class LayerSensitivity {
       out.add(new SensitivityReport.Layer(layer, op, alone, kept, note));
     }
     return new SensitivityReport(fp32.name(), validation.description(), backend.name(), fp32Score, all, out);
+  }
+
+  ModelOutputs reference(Graph fp32, ValidationSet validation, Backend backend) {
+    return ModelOutputs.run(fp32, validation.dataset(), backend, runnerOptions, batchSize);
   }
 
   Score score(Graph fp32, QuantPlan plan, QuantOptions options, ValidationSet validation, Backend backend,
