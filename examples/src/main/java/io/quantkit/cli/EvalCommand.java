@@ -29,6 +29,11 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--report", paramLabel = "FILE", description = "Write the AccuracyReport JSON here.")
   Path report;
 
+  @Option(names = "--spark", paramLabel = "MASTER",
+      description = "Evaluate as Spark tasks (shards of whole batches) on this master, e.g. local[2] or spark://host:7077; "
+          + "the report is the one this machine makes.")
+  String spark;
+
   @Option(names = "--baseline", paramLabel = "FILE", description = "AccuracyReport JSON of the FP32 model: adds drop and flipped predictions.")
   Path baseline;
 
@@ -51,8 +56,12 @@ final class EvalCommand implements Callable<Integer> {
       evaluation.baseline(base);
     }
     AccuracyReport result;
-    try (Runner runner = runners.open(backend, modelPath, RunnerOptions.builder().threads(common.threads).build(), signature)) {
-      result = evaluation.build().run(runner);
+    if (spark != null) {
+      result = SparkRuns.eval(spark, modelPath, backend, data, common.threads, base, spec.commandLine().getErr());
+    } else {
+      try (Runner runner = runners.open(backend, modelPath, RunnerOptions.builder().threads(common.threads).build(), signature)) {
+        result = evaluation.build().run(runner);
+      }
     }
     spec.commandLine().getOut().println(result.toSummary());
     if (report != null) {

@@ -9,7 +9,6 @@ import io.quantkit.data.ImageFolderDataset;
 import io.quantkit.data.QuantkitHome;
 import io.quantkit.eval.AccuracyReport;
 import io.quantkit.eval.Evaluation;
-import io.quantkit.eval.ProgressListener;
 import io.quantkit.internal.AtomicFiles;
 import io.quantkit.ir.Graph;
 import io.quantkit.onnx.OnnxModel;
@@ -70,6 +69,16 @@ final class SweepCommand implements Callable<Integer> {
       description = "Backend that runs calibration (default ${DEFAULT-VALUE}: plans are then the same on every CPU).")
   String calibBackend;
 
+  @Option(names = "--sensitivity",
+      description = "Sensitivity scan instead of the grid: the first activation type and method, per-tensor, each Conv/Gemm "
+          + "layer alone kept in FP32 (one row per layer).")
+  boolean sensitivity;
+
+  @Option(names = "--spark", paramLabel = "MASTER",
+      description = "Run the calibrations and evaluations as Spark tasks (configuration x data shard) on this master, "
+          + "e.g. local[2] or spark://host:7077; the table is the same.")
+  String spark;
+
   @Option(names = "--out-dir", defaultValue = "out/sweep", description = "Where the .qdq.onnx files, plans and table go (default ${DEFAULT-VALUE}).")
   Path outDir;
 
@@ -88,68 +97,59 @@ final class SweepCommand implements Callable<Integer> {
     Dataset calib = io.quantkit.data.Cifar10.train(home).limit(calibSize);
     Dataset jpegTest = jpeg ? ImageFolderDataset.open(home.cifar10JpegTestDir()) : null;
 
+    List<SweepConfig> configs = SweepConfig.grid(activations, methods, percentile, calibSize);
+    if (sensitivity) {
+      List<String> layers = fp32.nodes().stream().filter(n -> n.op().type().equals("Conv") || n.op().type().equals("Gemm"))
+          .map(n -> n.name()).toList();
+      configs = SweepConfig.sensitivity(configs.get(0), layers);
+    }
+    try (Engine engine = spark == null ? new LocalEngine(runnerOptions)
+        : SparkRuns.sweepEngine(spark, model.path(), configs, calibBackend, common.threads, calibSize, err)) {
+      return run(engine, fp32, configs, ort, test, calib, jpegTest, out, err);
+    }
+  }
+
+  private Integer run(Engine engine, Graph fp32, List<SweepConfig> configs, Backend ort, Dataset test, Dataset calib,
+      Dataset jpegTest, PrintWriter out, PrintWriter err) throws IOException {
     Path fp32File = outDir.resolve("fp32.onnx");
     OnnxModel.save(fp32, fp32File);
     long fp32Bytes = Files.size(fp32File);
-    AccuracyReport base;
-    AccuracyReport jpegBase = null;
-    try (Runner runner = ort.compile(fp32, runnerOptions)) {
-      base = evaluate(runner, test, null, "fp32", err);
-      if (jpegTest != null) {
-        jpegBase = evaluate(runner, jpegTest, null, "fp32", err);
-      }
-    }
+    AccuracyReport base = engine.evaluate("fp32", fp32, ort.name(), test, null, "fp32", err);
+    AccuracyReport jpegBase = jpegTest == null ? null : engine.evaluate("fp32", fp32, ort.name(), jpegTest, null, "fp32", err);
     base.save(outDir.resolve("fp32.report.json"));
 
     List<String> rows = new ArrayList<>();
     rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | — | — | %s | %,d B (100 %%) |",
         "fp32", "fp32", "—", 100 * base.top1(), jpegBase == null ? "—" : String.format(Locale.ROOT, "%.2f %% top-1", 100 * jpegBase.top1()), fp32Bytes)
         + " — | — |".repeat(extraBackends().size()));
-    for (String act : activations) {
-      for (boolean perChannel : new boolean[] {false, true}) {
-        for (String methodName : methods) {
-          String config = act + "-" + (perChannel ? "perchannel" : "pertensor") + "-" + methodName;
-          err.println("== " + config);
-          QuantizeCommand.QuantizationOptions flags = new QuantizeCommand.QuantizationOptions();
-          flags.method = methodName;
-          flags.percentile = percentile;
-          flags.calibSize = calibSize;
-          flags.perChannel = perChannel;
-          flags.activations = act;
-          Calibration calibration = flags.calibration(runnerOptions, CalibrationListener.NONE);
-          QuantPlan plan = calibration.calibrate(fp32, calib, Backends.named(calibBackend));
-          QuantizationResult q = Qdq.quantize(fp32, plan);
-          Path file = outDir.resolve(config + ".qdq.onnx");
-          OnnxModel.save(q.graph(), file);
-          q.plan().save(outDir.resolve(config + ".plan.json"));
-          long bytes = Files.size(file);
-          AccuracyReport r;
-          AccuracyReport rj = null;
-          try (Runner runner = ort.compile(q.graph(), runnerOptions)) {
-            r = evaluate(runner, test, base, "int8", err);
-            if (jpegTest != null) {
-              rj = evaluate(runner, jpegTest, jpegBase, "int8", err);
-            }
-          }
-          r.save(outDir.resolve(config + ".report.json"));
-          StringBuilder others = new StringBuilder();
-          for (String other : extraBackends()) {
-            try (Runner runner = Backends.named(other).compile(q.graph(), runnerOptions)) {
-              AccuracyReport o = evaluate(runner, test, base, "int8", err);
-              int agree = 0;
-              for (int i = 0; i < o.samples(); i++) {
-                agree += o.prediction(i) == r.prediction(i) ? 1 : 0;
-              }
-              others.append(String.format(Locale.ROOT, " %d | %.1f %% |", o.flips(), 100.0 * agree / o.samples()));
-            }
-          }
-          String jpegCell = rj == null ? "—" : String.format(Locale.ROOT, "%.2f %% (%d flips)",
-              100.0 * (rj.samples() - rj.flips()) / rj.samples(), rj.flips());
-          rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | %+.2f | %d | %s | %,d B (%.1f %%) |",
-              act, perChannel ? "per-channel" : "per-tensor", methodName, 100 * r.top1(), 0.0 - r.dropPoints(), r.flips(),
-              jpegCell, bytes, 100.0 * bytes / fp32Bytes) + others);
+    for (SweepConfig c : configs) {
+      String config = c.name();
+      err.println("== " + config);
+      QuantPlan plan = engine.calibrate(c, fp32, calib);
+      QuantizationResult q = Qdq.quantize(fp32, plan);
+      Path file = outDir.resolve(config + ".qdq.onnx");
+      OnnxModel.save(q.graph(), file);
+      q.plan().save(outDir.resolve(config + ".plan.json"));
+      long bytes = Files.size(file);
+      AccuracyReport r = engine.evaluate(config, q.graph(), ort.name(), test, base, "int8", err);
+      AccuracyReport rj = jpegTest == null ? null : engine.evaluate(config, q.graph(), ort.name(), jpegTest, jpegBase, "int8", err);
+      r.save(outDir.resolve(config + ".report.json"));
+      StringBuilder others = new StringBuilder();
+      for (String other : extraBackends()) {
+        AccuracyReport o = engine.evaluate(config, q.graph(), other, test, base, "int8", err);
+        int agree = 0;
+        for (int i = 0; i < o.samples(); i++) {
+          agree += o.prediction(i) == r.prediction(i) ? 1 : 0;
         }
+        others.append(String.format(Locale.ROOT, " %d | %.1f %% |", o.flips(), 100.0 * agree / o.samples()));
       }
+      String jpegCell = rj == null ? "—" : String.format(Locale.ROOT, "%.2f %% (%d flips)",
+          100.0 * (rj.samples() - rj.flips()) / rj.samples(), rj.flips());
+      rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %.2f %% | %+.2f | %d | %s | %,d B (%.1f %%) |",
+          c.activations(), c.perChannel() ? "per-channel" : "per-tensor",
+          c.method() + (c.exclude().isEmpty() ? "" : ", " + String.join(", ", c.exclude()) + " in FP32"), 100 * r.top1(),
+          0.0 - r.dropPoints(),
+          r.flips(), jpegCell, bytes, 100.0 * bytes / fp32Bytes) + others);
     }
     StringBuilder table = new StringBuilder();
     table.append(String.format(Locale.ROOT,
@@ -184,16 +184,48 @@ final class SweepCommand implements Callable<Integer> {
     return out;
   }
 
-  private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, PrintWriter err) {
-    return evaluate(runner, data, baseline, precision, new Progress(err, "eval " + data.name())::update);
+  /**
+   * Where the sweep's calibrations and evaluations run: {@link LocalEngine} here, or Spark tasks
+   * ({@link SparkRuns#sweepEngine}); both give the same plans and reports.
+   */
+  interface Engine extends AutoCloseable {
+    QuantPlan calibrate(SweepConfig config, Graph fp32, Dataset calib);
+
+    /** {@code model} (named {@code key}: "fp32" or a configuration's name) on {@code backend}, labelled as the sweep labels it. */
+    AccuracyReport evaluate(String key, Graph model, String backend, Dataset data, AccuracyReport baseline, String precision,
+        PrintWriter err);
+
+    @Override
+    default void close() {}
   }
 
-  private AccuracyReport evaluate(Runner runner, Dataset data, AccuracyReport baseline, String precision, ProgressListener progress) {
-    Evaluation.Builder b = Evaluation.builder().dataset(data).batchSize(100).backend(runner.backendName()).precision(precision)
-        .model(model.path().getFileName().toString()).progress(progress);
-    if (baseline != null) {
-      b.baseline(baseline);
+  /** Batch size of the sweep's evaluations. */
+  static final int EVAL_BATCH = 100;
+
+  private final class LocalEngine implements Engine {
+    private final RunnerOptions runnerOptions;
+
+    LocalEngine(RunnerOptions runnerOptions) {
+      this.runnerOptions = runnerOptions;
     }
-    return b.build().run(runner);
+
+    @Override
+    public QuantPlan calibrate(SweepConfig config, Graph fp32, Dataset calib) {
+      return config.calibration(runnerOptions, CalibrationListener.NONE).calibrate(fp32, calib, Backends.named(calibBackend));
+    }
+
+    @Override
+    public AccuracyReport evaluate(String key, Graph g, String backend, Dataset data, AccuracyReport baseline, String precision,
+        PrintWriter err) {
+      try (Runner runner = Backends.named(backend).compile(g, runnerOptions)) {
+        Evaluation.Builder b = Evaluation.builder().dataset(data).batchSize(EVAL_BATCH).backend(runner.backendName())
+            .precision(precision).model(model.path().getFileName().toString())
+            .progress(new Progress(err, "eval " + data.name())::update);
+        if (baseline != null) {
+          b.baseline(baseline);
+        }
+        return b.build().run(runner);
+      }
+    }
   }
 }

@@ -142,9 +142,7 @@ class PlaygroundBrowserTest {
     Path report = dir.resolve(name + ".json");
     List<String> args = new java.util.ArrayList<>(List.of("quantize", "--method", method, "--activations", "uint8",
         "--calib-size", String.valueOf(calib), "--out", model.toString()));
-    if (perChannel) {
-      args.add("--per-channel");
-    }
+    args.add(perChannel ? "--per-channel" : "--no-per-channel");
     cli(args.toArray(String[]::new));
     cli("eval", "--model", model.toString(), "--backend", "onnx", "--limit", String.valueOf(eval), "--report", report.toString());
     return AccuracyReport.readJson(report);

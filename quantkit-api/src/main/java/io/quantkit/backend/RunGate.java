@@ -25,6 +25,12 @@ public final class RunGate {
   }
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  /**
+   * One Pass for every run: the read lock counts holds per thread itself, so the pass carries no
+   * state, and handing out the same object keeps {@link #enter()} free of allocation on a
+   * runner's hot path.
+   */
+  private final Pass pass = lock.readLock()::unlock;
   private final String what;
   /** Written under the write lock, read under the read lock. */
   private boolean closed;
@@ -42,7 +48,7 @@ public final class RunGate {
       read.unlock();
       throw new BackendException(what + " is closed");
     }
-    return read::unlock;
+    return pass;
   }
 
   /**

@@ -146,6 +146,60 @@ public final class AccuracyReport {
     return builder(classNames).add(scores, labels).build();
   }
 
+  /**
+   * One report for consecutive runs over consecutive parts of a dataset, in order: the same numbers
+   * (counts, predictions, top-1, top-5, per-class accuracy) one run over all samples gives. Labels
+   * (model, backend, precision) come from the first part and the dataset is named {@code dataset};
+   * a baseline is added afterwards with {@link #withBaseline}. Used to gather the shards of a
+   * distributed evaluation.
+   *
+   * @throws QuantkitException when the parts are empty, carry a baseline or differ in classes
+   */
+  public static AccuracyReport concat(List<AccuracyReport> parts, String dataset) {
+    if (parts.isEmpty()) {
+      throw new QuantkitException("no reports to concatenate");
+    }
+    AccuracyReport first = parts.get(0);
+    int k = first.classNames.size();
+    int[][] confusion = new int[k][k];
+    int samples = 0;
+    long top5Hits = 0;
+    for (AccuracyReport p : parts) {
+      if (!p.classNames.equals(first.classNames)) {
+        throw new QuantkitException("report classes " + p.classNames + " differ from " + first.classNames);
+      }
+      if (p.hasBaseline()) {
+        throw new QuantkitException("concatenate reports without baseline, then compare the whole");
+      }
+      samples += p.samples;
+      // top5 is hits / samples of two ints: multiplying back and rounding recovers the count exactly
+      top5Hits += Math.round(p.top5 * p.samples);
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          confusion[i][j] += p.confusion[i][j];
+        }
+      }
+    }
+    int[] predictions = new int[samples];
+    int at = 0;
+    for (AccuracyReport p : parts) {
+      System.arraycopy(p.predictions, 0, predictions, at, p.samples);
+      at += p.samples;
+    }
+    // the same arithmetic as Builder.build
+    int correct = 0;
+    List<Double> perClass = new ArrayList<>(k);
+    for (int t = 0; t < k; t++) {
+      int n = Arrays.stream(confusion[t]).sum();
+      correct += confusion[t][t];
+      perClass.add(n == 0 ? null : (double) confusion[t][t] / n);
+    }
+    double top1 = samples == 0 ? 0.0 : (double) correct / samples;
+    double top5 = samples == 0 ? 0.0 : (double) top5Hits / samples;
+    return new AccuracyReport(samples, top1, top5, perClass, confusion, first.classNames, first.model, first.backend,
+        first.precision, dataset, predictions, null, null);
+  }
+
   /** This report compared with {@code baseline}: fills dropPoints and flips. */
   public AccuracyReport withBaseline(AccuracyReport baseline) {
     Objects.requireNonNull(baseline, "baseline");

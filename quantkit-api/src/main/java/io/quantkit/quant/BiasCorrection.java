@@ -9,7 +9,7 @@ import io.quantkit.backend.RunnerOptions;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
-import io.quantkit.ir.passes.BatchNormFolding;
+import io.quantkit.ir.passes.GraphSimplification;
 import io.quantkit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -65,7 +65,7 @@ public final class BiasCorrection {
    * Metadata {@code biasCorrection.NODE} says how far each layer's mean moved (largest |shift|).
    */
   public QuantPlan apply(Graph fp32, QuantPlan plan, CalibrationData data, Backend backend) {
-    Graph folded = plan.adjustments().apply(BatchNormFolding.apply(fp32));
+    Graph folded = plan.adjustments().apply(GraphSimplification.forQuantization(fp32, plan.options().simplifyGraph()));
     QdqPlacement placement = QdqPlacement.of(folded, plan.options());
     Map<String, String> biasOf = new LinkedHashMap<>();
     for (Node n : placement.graph.nodes()) {

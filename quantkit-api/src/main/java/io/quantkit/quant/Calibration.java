@@ -14,7 +14,7 @@ import io.quantkit.data.Dataset;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
-import io.quantkit.ir.passes.BatchNormFolding;
+import io.quantkit.ir.passes.GraphSimplification;
 import io.quantkit.tensor.Tensor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -156,9 +156,56 @@ public final class Calibration {
     Preconditions.checkNotNull(fp32, "fp32");
     Preconditions.checkNotNull(data, "data");
     Preconditions.checkNotNull(backend, "backend");
-    Graph folded = BatchNormFolding.apply(fp32);
+    Graph folded = GraphSimplification.forQuantization(fp32, options.simplifyGraph());
     Exclusions.check(fp32, folded, options);
     QdqPlacement placement = QdqPlacement.of(folded, options);
+    try (Pool pool = new Pool(statisticsThreads)) {
+      Gathered g = gather(folded, placement, data, backend, Map.of(), calibSize, pool);
+      if (g.seen == 0) {
+        throw new CalibrationException("calibration data '" + data.name() + "' is empty");
+      }
+      return plan(fp32.name(), placement, g.stats.values(), data.name(), g.seen, pool);
+    }
+  }
+
+  /**
+   * The statistics {@link #calibrate} gathers, for every sample of {@code data} (no
+   * {@code calibSize} limit: the caller chose the samples), one per tensor of
+   * {@link #tensorsToObserve}, in that order; {@link #plan} turns statistics of all samples into
+   * the plan. For calibration split into shards gathered apart: pass each shard here with the
+   * histogram ranges a single run had after the first batch ({@code initialRanges}, by tensor; see
+   * {@link TensorStatistics#seedRange}), {@link TensorStatistics#merge} the shards' statistics in
+   * any order, and the plan equals the single run's. Empty data gives statistics with no values.
+   *
+   * @throws CalibrationException as {@link #calibrate} does for bad batches or non-finite values
+   */
+  public List<TensorStatistics> statistics(Graph fp32, CalibrationData data, Backend backend,
+      Map<String, Double> initialRanges) {
+    Preconditions.checkNotNull(fp32, "fp32");
+    Preconditions.checkNotNull(data, "data");
+    Preconditions.checkNotNull(backend, "backend");
+    Preconditions.checkNotNull(initialRanges, "initialRanges");
+    Graph folded = GraphSimplification.forQuantization(fp32, options.simplifyGraph());
+    Exclusions.check(fp32, folded, options);
+    QdqPlacement placement = QdqPlacement.of(folded, options);
+    try (Pool pool = new Pool(statisticsThreads)) {
+      return new ArrayList<>(gather(folded, placement, data, backend, initialRanges, Integer.MAX_VALUE, pool).stats.values());
+    }
+  }
+
+  /** Statistics by tensor (placement order) and the number of samples they saw. */
+  private static final class Gathered {
+    final Map<String, TensorStatistics> stats;
+    final int seen;
+
+    Gathered(Map<String, TensorStatistics> stats, int seen) {
+      this.stats = stats;
+      this.seen = seen;
+    }
+  }
+
+  private Gathered gather(Graph folded, QdqPlacement placement, CalibrationData data, Backend backend,
+      Map<String, Double> initialRanges, int limit, Pool pool) {
     Set<String> inputs = new LinkedHashSet<>();
     folded.inputs().forEach(v -> inputs.add(v.name()));
     List<String> tensors = placement.calibratedTensors();
@@ -166,25 +213,30 @@ public final class Calibration {
     List<String> observed = new ArrayList<>();
     for (String t : tensors) {
       boolean input = inputs.contains(t);
-      stats.put(t, new TensorStatistics(t, bins, estimator.needsHistogram() && !input));
+      TensorStatistics s = new TensorStatistics(t, bins, estimator.needsHistogram() && !input);
+      Double seed = initialRanges.get(t);
+      if (seed != null && s.hasHistogram()) {
+        s.seedRange(seed);
+      }
+      stats.put(t, s);
       if (!input) {
         observed.add(t);
       }
     }
-    int total = data.samples().isPresent() ? Math.min(calibSize, data.samples().getAsInt()) : -1;
+    int total = data.samples().isPresent() ? Math.min(limit, data.samples().getAsInt()) : -1;
     int seen = 0;
     // The un-folded ReLUs stay in the calibrated graph: their outputs are what gets quantized.
     Graph probe = observed.isEmpty() ? null : folded.withOutputs(observed);
     // the backend's idle threads must not spin while this thread and its helpers gather statistics
     RunnerOptions probeOptions = runnerOptions.toBuilder().busyWait(false).build();
-    try (Pool pool = new Pool(statisticsThreads); Runner runner = probe == null ? null : backend.compile(probe, probeOptions)) {
+    try (Runner runner = probe == null ? null : backend.compile(probe, probeOptions)) {
       Iterator<Map<String, Tensor>> batches = data.iterator();
-      for (int index = 0; seen < calibSize && batches.hasNext(); index++) {
+      for (int index = 0; seen < limit && batches.hasNext(); index++) {
         Map<String, Tensor> batch = checkBatch(batches.next(), inputs, data, index);
         int n = batch.values().iterator().next().shape().dim(0);
-        if (seen + n > calibSize) {
+        if (seen + n > limit) {
           Map<String, Tensor> head = new LinkedHashMap<>();
-          int keep = calibSize - seen;
+          int keep = limit - seen;
           batch.forEach((k, v) -> head.put(k, v.sliceFirstAxis(0, keep)));
           batch = head;
           n = keep;
@@ -208,11 +260,8 @@ public final class Calibration {
         seen += n;
         listener.onBatch(seen, total);
       }
-      if (seen == 0) {
-        throw new CalibrationException("calibration data '" + data.name() + "' is empty");
-      }
-      return plan(fp32.name(), placement, stats.values(), data.name(), seen, pool);
     }
+    return new Gathered(stats, seen);
   }
 
   /** The batch with its inputs in graph order, after checking names and batch sizes. */
@@ -279,7 +328,7 @@ public final class Calibration {
    * {@link #tensorsToObserve}); {@link #calibrate} ends with this.
    */
   public QuantPlan plan(Graph fp32, Collection<TensorStatistics> statistics, String datasetName, int samples) {
-    Graph folded = BatchNormFolding.apply(fp32);
+    Graph folded = GraphSimplification.forQuantization(fp32, options.simplifyGraph());
     try (Pool pool = new Pool(statisticsThreads)) {
       return plan(fp32.name(), QdqPlacement.of(folded, options), statistics, datasetName, samples, pool);
     }
@@ -290,7 +339,7 @@ public final class Calibration {
    * (which keeps BatchNorm output names); graph inputs are among them when they are quantized.
    */
   public ImmutableList<String> tensorsToObserve(Graph fp32) {
-    return ImmutableList.copyOf(QdqPlacement.of(BatchNormFolding.apply(fp32), options).calibratedTensors());
+    return ImmutableList.copyOf(QdqPlacement.of(GraphSimplification.forQuantization(fp32, options.simplifyGraph()), options).calibratedTensors());
   }
 
   private QuantPlan plan(String graphName, QdqPlacement p, Collection<TensorStatistics> statistics, String datasetName,
@@ -568,7 +617,21 @@ public final class Calibration {
           .dequantizePerConsumer(value.dequantizePerConsumer())
           .shareAddInputScales(value.shareAddInputScales())
           .reduceWeightRange(value.reduceWeightRange())
-          .saturationSafeInput(value.saturationSafeInput());
+          .saturationSafeInput(value.saturationSafeInput())
+          .simplifyGraph(value.simplifyGraph())
+          .padInputChannels(value.padInputChannels());
+      return this;
+    }
+
+    /** See {@link QuantOptions#padInputChannels()} (default 0: off). */
+    public Builder padInputChannels(int multiple) {
+      options.padInputChannels(multiple);
+      return this;
+    }
+
+    /** See {@link QuantOptions#simplifyGraph()} (default true). */
+    public Builder simplifyGraph(boolean value) {
+      options.simplifyGraph(value);
       return this;
     }
 

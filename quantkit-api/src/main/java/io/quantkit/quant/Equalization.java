@@ -5,7 +5,7 @@ import com.google.common.collect.ImmutableList;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
-import io.quantkit.ir.passes.BatchNormFolding;
+import io.quantkit.ir.passes.GraphSimplification;
 import io.quantkit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +36,7 @@ import java.util.Map;
  * whose activation is their bias, were divided by ever smaller scales and one activation tensor of
  * the VWW model reached 1e13, ruining its per-tensor range (29 dB output SQNR fell to 4.7 dB).
  *
- * <p>The result is a {@link GraphAdjustments} for the BatchNorm-folded graph: one SCALE edit per
+ * <p>The result is a {@link GraphAdjustments} for the graph the quantizer works on (BatchNorm folded, simplified): one SCALE edit per
  * weight tensor and axis, and one per bias. Calibrate the adjusted graph, then record the
  * adjustments in the plan ({@link QuantPlan.Builder#adjustments}); {@link #apply} does the first
  * half and returns both.
@@ -83,9 +83,21 @@ public final class Equalization {
   public record Result(Graph graph, GraphAdjustments adjustments, ImmutableList<Pair> pairs,
       ImmutableList<String> skipped) {}
 
-  /** Folds BatchNorm and equalizes every eligible pair of {@code fp32}. */
+  /**
+   * Simplifies {@code fp32} as the quantizer does by default ({@link QuantOptions#simplifyGraph()}
+   * true) and equalizes every eligible pair.
+   */
   public Result apply(Graph fp32) {
-    Graph g = BatchNormFolding.apply(fp32);
+    return apply(fp32, QuantOptions.defaults());
+  }
+
+  /**
+   * Prepares {@code fp32} as the quantizer will with {@code options} (BatchNorm folded, simplified
+   * when {@link QuantOptions#simplifyGraph()}) and equalizes every eligible pair; calibrate the
+   * result with the same options.
+   */
+  public Result apply(Graph fp32, QuantOptions options) {
+    Graph g = GraphSimplification.forQuantization(fp32, options.simplifyGraph());
     List<Pair> pairs = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     for (Node n : g.nodes()) {

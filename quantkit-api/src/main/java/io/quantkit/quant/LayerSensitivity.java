@@ -6,7 +6,7 @@ import io.quantkit.backend.Backend;
 import io.quantkit.backend.RunnerOptions;
 import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
-import io.quantkit.ir.passes.BatchNormFolding;
+import io.quantkit.ir.passes.GraphSimplification;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -48,11 +48,11 @@ public final class LayerSensitivity {
   }
 
   /**
-   * The nodes {@code plan} quantizes and a sensitivity study varies (names of the BatchNorm-folded
+   * The nodes {@code plan} quantizes and a sensitivity study varies (names of the simplified
    * graph, in graph order), excluding those the plan's options already keep FP32.
    */
   public static List<String> quantizableLayers(Graph fp32, QuantPlan plan) {
-    Graph folded = plan.adjustments().apply(BatchNormFolding.apply(fp32));
+    Graph folded = plan.adjustments().apply(GraphSimplification.forQuantization(fp32, plan.options().simplifyGraph()));
     QdqPlacement p = QdqPlacement.of(folded, plan.options());
     List<String> out = new ArrayList<>();
     for (Node n : p.graph.nodes()) {
@@ -71,8 +71,9 @@ public final class LayerSensitivity {
     Score fp32Score = reference.score(reference);
     Score all = score(fp32, plan, plan.options(), validation, backend, reference);
     List<SensitivityReport.Layer> out = new ArrayList<>();
+    Graph simplified = GraphSimplification.forQuantization(fp32, plan.options().simplifyGraph());
     for (String layer : layers) {
-      Node node = BatchNormFolding.apply(fp32).node(layer).orElse(null);
+      Node node = simplified.node(layer).orElse(null);
       String op = node == null ? "?" : node.op().type();
       Set<String> others = new TreeSet<>(plan.options().excludeNodes());
       layers.stream().filter(l -> !l.equals(layer)).forEach(others::add);

@@ -7,6 +7,7 @@ import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.passes.BatchNormFolding;
+import io.quantkit.ir.passes.GraphSimplification;
 import io.quantkit.quant.QdqPlacement.Role;
 import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
@@ -27,7 +28,8 @@ import java.util.Set;
  *
  * <p>Placement (see also {@link QdqPlacement}):
  * <ul>
- *   <li>BatchNorm is folded into the Conv before it first ({@link BatchNormFolding}).
+ *   <li>BatchNorm is folded into the Conv before it first ({@link BatchNormFolding}), and with
+ *       {@link QuantOptions#simplifyGraph()} (default) the graph is simplified ({@link GraphSimplification}).
  *   <li>An activation tensor T read by a quantized op gets one QuantizeLinear ({@code T_quantized})
  *       and one DequantizeLinear per consuming node ({@code T_dequantized}, {@code T_dequantized_2},
  *       ...), so every integer op owns its DQ, the node-unit form ONNX Runtime fuses
@@ -73,7 +75,7 @@ public final class Qdq {
   public static QuantizationResult quantize(Graph fp32, QuantPlan plan, QuantOptions options) {
     Preconditions.checkNotNull(plan, "plan");
     // the plan's weight and activation parameters were computed on the adjusted graph
-    Graph folded = plan.adjustments().apply(BatchNormFolding.apply(fp32));
+    Graph folded = plan.adjustments().apply(GraphSimplification.forQuantization(fp32, options.simplifyGraph()));
     Exclusions.check(fp32, folded, options);
     QdqPlacement p = QdqPlacement.of(folded, options);
     Map<String, QuantParams> activations = new HashMap<>();
@@ -91,6 +93,9 @@ public final class Qdq {
     Layers layers = Layers.compute(p, activations, plan, options, warnings);
     checkFoldedRanges(p, layers.tensors);
     Graph graph = new Rewriter(p, layers, options).rewrite();
+    if (options.padInputChannels() > 0) {
+      graph = io.quantkit.ir.passes.ConvChannelPadding.apply(graph, options.padInputChannels());
+    }
     QuantPlan.Builder used = QuantPlan.builder(fp32.name()).options(options).calibration(plan.calibration())
         .adjustments(plan.adjustments());
     layers.tensors.forEach(used::put);

@@ -108,10 +108,11 @@ public final class QuantMath {
   public static QuantParams weightParams(Tensor weight, int axis, boolean mse, int qmax) {
     Preconditions.checkArgument(weight.type() == DataType.FLOAT32, "weights must be FLOAT32, got %s", weight.type());
     Preconditions.checkArgument(qmax > 0 && qmax <= QuantType.INT8.qmax(), "weight qmax %s outside 1..127", qmax);
-    float[] w = weight.toFloatArray();
+    // read in place (a large model's weights are not copied; they may live off the heap)
+    java.nio.FloatBuffer w = weight.floatBuffer().slice();
     QuantType type = QuantType.INT8;
     if (axis == QuantParams.PER_TENSOR) {
-      float t = threshold(w, mse, qmax);
+      float t = threshold(w.remaining(), w::get, mse, qmax);
       return QuantParams.perTensor(type, t > 0 ? safeScale(t / qmax) : 1f, 0);
     }
     Shape shape = weight.shape();
@@ -122,12 +123,11 @@ public final class QuantMath {
     float[] scales = new float[channels];
     float smallestNonZero = Float.MAX_VALUE;
     for (int c = 0; c < channels; c++) {
-      // Gather channel c: for axis 0 it is contiguous, otherwise strided blocks.
-      float[] ch = new float[outer * inner];
-      for (int o = 0; o < outer; o++) {
-        System.arraycopy(w, (o * channels + c) * inner, ch, o * inner, inner);
-      }
-      float t = threshold(ch, mse, qmax);
+      // channel c: for axis 0 contiguous, otherwise strided blocks
+      int first = c * inner;
+      int stride = channels * inner;
+      float t = outer == 1 ? threshold(inner, j -> w.get(first + j), mse, qmax)
+          : threshold(outer * inner, j -> w.get(first + (j / inner) * stride + j % inner), mse, qmax);
       scales[c] = t > 0 ? safeScale(t / qmax) : 0f;
       if (scales[c] > 0) {
         smallestNonZero = Math.min(smallestNonZero, scales[c]);
@@ -143,11 +143,17 @@ public final class QuantMath {
     return QuantParams.perChannel(type, scales, new int[channels], axis);
   }
 
-  /** Clipping threshold of the values {@code w} for symmetric INT8. */
-  private static float threshold(float[] w, boolean mse, int qmax) {
+  /** Element {@code j} of a sequence of floats read in place. */
+  @FunctionalInterface
+  private interface Floats {
+    float get(int j);
+  }
+
+  /** Clipping threshold of the {@code n} values {@code w} for symmetric INT8. */
+  private static float threshold(int n, Floats w, boolean mse, int qmax) {
     float absMax = 0;
-    for (int i = 0; i < w.length; i++) {
-      absMax = Math.max(absMax, Math.abs(w[i]));
+    for (int i = 0; i < n; i++) {
+      absMax = Math.max(absMax, Math.abs(w.get(i)));
     }
     if (!mse || absMax == 0) {
       return absMax;
@@ -158,9 +164,10 @@ public final class QuantMath {
       float t = absMax * k / 100f;
       float scale = t / qmax;
       double err = 0;
-      for (int i = 0; i < w.length; i++) {
-        float q = quantize(w[i], scale, 0, QuantType.INT8) * scale;
-        double d = w[i] - q;
+      for (int i = 0; i < n; i++) {
+        float x = w.get(i);
+        float q = quantize(x, scale, 0, QuantType.INT8) * scale;
+        double d = x - q;
         err += d * d;
       }
       if (err < bestErr) {
@@ -174,7 +181,8 @@ public final class QuantMath {
   /** Quantizes a float tensor with {@code params} (per tensor or along its axis). */
   public static Tensor quantize(Tensor x, QuantParams params) {
     Preconditions.checkArgument(x.type() == DataType.FLOAT32, "only FLOAT32 tensors are quantized, got %s", x.type());
-    float[] v = x.toFloatArray();
+    java.nio.FloatBuffer v = x.floatBuffer().slice(); // in place, see weightParams
+    int n = v.remaining();
     int channels = params.channels();
     int inner = 1;
     if (params.isPerChannel()) {
@@ -184,17 +192,17 @@ public final class QuantMath {
     }
     QuantType type = params.type();
     if (type == QuantType.INT32) {
-      int[] out = new int[v.length];
-      for (int i = 0; i < v.length; i++) {
+      int[] out = new int[n];
+      for (int i = 0; i < n; i++) {
         int c = (i / inner) % channels;
-        out[i] = (int) quantize(v[i], params.scale(c), params.zeroPoint(c), type);
+        out[i] = (int) quantize(v.get(i), params.scale(c), params.zeroPoint(c), type);
       }
       return Tensor.wrapInts(x.shape(), out);
     }
-    byte[] out = new byte[v.length];
-    for (int i = 0; i < v.length; i++) {
+    byte[] out = new byte[n];
+    for (int i = 0; i < n; i++) {
       int c = (i / inner) % channels;
-      out[i] = (byte) quantize(v[i], params.scale(c), params.zeroPoint(c), type);
+      out[i] = (byte) quantize(v.get(i), params.scale(c), params.zeroPoint(c), type);
     }
     return Tensor.wrapBytes(type.dataType(), x.shape(), out);
   }

@@ -4,6 +4,9 @@ import com.google.common.base.Preconditions;
 import io.quantkit.CalibrationException;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Tensor;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
@@ -21,8 +24,11 @@ import java.util.Arrays;
  * infinity in calibration means the model or the data is broken, and skipping them would hide it.
  *
  * <p>Not thread-safe; use one instance per tensor and thread, and {@link #merge} to combine.
+ * Serializable, so that statistics gathered on several machines (one shard of the data each) can be
+ * sent to one place and merged; {@link #seedRange} makes that merge exact.
  */
-public final class TensorStatistics {
+public final class TensorStatistics implements Serializable {
+  private static final long serialVersionUID = 1L;
   /**
    * Bins per sign in the default histogram. Entropy calibration needs at least as many bins
    * inside the clipping threshold as there are quantization levels (256 for UINT8 over [0, t]), so
@@ -47,10 +53,10 @@ public final class TensorStatistics {
    * arrays break the store-to-load chains that a single array builds when consecutive values hit
    * the same bin (post-ReLU zeros do, all the time), which halves the cost of the scatter.
    */
-  private int[] pendingEven;
-  private int[] pendingOdd;
-  private long pendingValues;
-  private float[] chunk;
+  private transient int[] pendingEven;
+  private transient int[] pendingOdd;
+  private transient long pendingValues;
+  private transient float[] chunk;
 
   /** Statistics with the default histogram. */
   public TensorStatistics(String tensor) {
@@ -67,6 +73,23 @@ public final class TensorStatistics {
     this.bins = bins;
     this.histogram = histogram;
     this.hist = histogram ? new long[2 * bins] : null;
+  }
+
+  /**
+   * Starts the histogram at range {@code initialRange} instead of the first non-zero magnitude
+   * seen. Collectors of the same tensor seeded with the same R (or R times a power of two) keep
+   * ranges that differ by powers of two only, so {@link #merge} combines them exactly: this is how
+   * shards of a calibration set gathered apart give the histogram one collector fed every batch
+   * would have. Seed with the range such a single collector had after its first batch.
+   *
+   * @throws IllegalStateException when values were already added
+   * @throws IllegalArgumentException when the range is not positive and finite
+   */
+  public void seedRange(double initialRange) {
+    Preconditions.checkState(count == 0, "tensor '%s': seed the range before adding values", tensor);
+    Preconditions.checkArgument(initialRange > 0 && Double.isFinite(initialRange),
+        "tensor '%s': a histogram range must be positive and finite, got %s", tensor, initialRange);
+    range = initialRange;
   }
 
   /** Adds every element of a FLOAT32 tensor. */
@@ -278,6 +301,13 @@ public final class TensorStatistics {
 
   public String tensor() {
     return tensor;
+  }
+
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    if (histogram) {
+      flush();
+    }
+    out.defaultWriteObject();
   }
 
   /** Number of values seen. */

@@ -167,6 +167,45 @@ public final class Tensor {
     return (LongBuffer) view();
   }
 
+  /**
+   * Copies every element into {@code target} from index 0 on, with absolute indexing: the target's
+   * position and limit stay as they are, and nothing is allocated, which is what a backend refilling
+   * the same native input buffer on every call needs.
+   *
+   * @param target a buffer of this tensor's element type (FloatBuffer for FLOAT32, ByteBuffer for
+   *     INT8 and UINT8, IntBuffer for INT32, LongBuffer for INT64), writable, holding at least
+   *     {@link #size()} elements; its byte order is its own business (a direct native-order view
+   *     receives the values, not the bytes)
+   * @throws IllegalArgumentException when the target's type does not match or it is too small
+   * @throws java.nio.ReadOnlyBufferException when the target is read-only
+   */
+  public void copyTo(Buffer target) {
+    int n = size();
+    Preconditions.checkArgument(target.capacity() >= n, "target holds %s elements, the tensor %s", target.capacity(), n);
+    int from = data.position();
+    switch (type) {
+      case FLOAT32:
+        Preconditions.checkArgument(target instanceof FloatBuffer, "a FLOAT32 tensor copies into a FloatBuffer, not %s", target);
+        ((FloatBuffer) target).put(0, (FloatBuffer) data, from, n);
+        break;
+      case INT8:
+      case UINT8:
+        Preconditions.checkArgument(target instanceof ByteBuffer, "a %s tensor copies into a ByteBuffer, not %s", type, target);
+        ((ByteBuffer) target).put(0, (ByteBuffer) data, from, n);
+        break;
+      case INT32:
+        Preconditions.checkArgument(target instanceof IntBuffer, "an INT32 tensor copies into an IntBuffer, not %s", target);
+        ((IntBuffer) target).put(0, (IntBuffer) data, from, n);
+        break;
+      case INT64:
+        Preconditions.checkArgument(target instanceof LongBuffer, "an INT64 tensor copies into a LongBuffer, not %s", target);
+        ((LongBuffer) target).put(0, (LongBuffer) data, from, n);
+        break;
+      default:
+        throw new AssertionError(type);
+    }
+  }
+
   /** Element {@code i} (row-major flat index) as a float; UINT8 is read unsigned. */
   public float getFloat(int i) {
     switch (type) {

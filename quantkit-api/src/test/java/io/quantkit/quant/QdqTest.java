@@ -332,4 +332,28 @@ class QdqTest {
     InspectionReport report = QdqInspector.inspect(q);
     assertEquals(3, report.adds().size());
   }
+
+  @Test
+  void padInputChannelsOptionPadsTheStemAndKeepsTheOutputs() throws Exception {
+    Graph g = TestGraphs.resNet8Shaped(3);
+    QuantOptions padded = QuantOptions.builder().padInputChannels(4).build();
+    QuantPlan plan = handPlan(g, QuantOptions.defaults());
+    Graph plain = Qdq.quantize(g, plan).graph();
+    Graph four = Qdq.quantize(g, plan, padded).graph();
+    Node stem = node(four, "conv2d");
+    Tensor weight = four.initializer(four.producer(stem.inputs().get(1)).orElseThrow().inputs().get(0)).orElseThrow();
+    assertEquals(4, weight.shape().dim(1), "stem weight " + weight.shape());
+    assertEquals(plain.nodes().size() + 1, four.nodes().size(), "one padding node");
+    Tensor x = TestGraphs.random(new Random(9), 1f, 2, 32, 32, 3);
+    try (io.quantkit.backend.Runner a = new io.quantkit.reference.ReferenceBackend().compile(plain, io.quantkit.backend.RunnerOptions.defaults());
+        io.quantkit.backend.Runner b = new io.quantkit.reference.ReferenceBackend().compile(four, io.quantkit.backend.RunnerOptions.defaults())) {
+      String out = g.outputs().get(0);
+      assertArrayEquals(a.run(java.util.Map.of("input_1", x)).get(out).toFloatArray(),
+          b.run(java.util.Map.of("input_1", x)).get(out).toFloatArray());
+    }
+    // the option is recorded in the plan's JSON only when it is on
+    assertEquals(padded, io.quantkit.internal.JsonFiles.mapper().readValue(
+        io.quantkit.internal.JsonFiles.mapper().writeValueAsString(padded), QuantOptions.class));
+    assertFalse(io.quantkit.internal.JsonFiles.mapper().writeValueAsString(QuantOptions.defaults()).contains("padInputChannels"));
+  }
 }

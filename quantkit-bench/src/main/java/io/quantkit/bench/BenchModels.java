@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableList;
 import io.quantkit.data.Cifar10;
 import io.quantkit.data.QuantkitHome;
 import io.quantkit.ir.Graph;
+import io.quantkit.ir.passes.ConvChannelPadding;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.ValueInfo;
@@ -57,6 +58,8 @@ import java.util.Random;
 public final class BenchModels {
   public static final String DIR_PROPERTY = "quantkit.bench.dir";
   public static final int CALIBRATION_IMAGES = 500;
+  /** ONNX Runtime's integer direct convolution (MlasConvSym) needs input channels divisible by 4 on x86. */
+  public static final int STEM_CHANNEL_MULTIPLE = 4;
 
   /** Which network: the real one, or the probe for per-call cost. */
   public enum Model {
@@ -70,10 +73,21 @@ public final class BenchModels {
 
   public enum Precision {
     FP32,
-    INT8;
+    INT8,
+    /**
+     * The INT8 model with its stem convolution's 3 input channels zero-padded to 4
+     * ({@link ConvChannelPadding}): the same outputs, and ONNX Runtime's direct integer convolution
+     * for the stem instead of im2col + GEMM.
+     */
+    INT8_PAD4;
 
+    /** {@code fp32}, {@code int8}, {@code int8-pad4}. */
     public static Precision parse(String s) {
-      return valueOf(s.toUpperCase(Locale.ROOT));
+      return valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
   }
 
@@ -101,7 +115,11 @@ public final class BenchModels {
       throw new IllegalArgumentException("the probe model has only an fp32 variant, not " + precision);
     }
     String name = model == Model.PROBE ? "probe-fp32.onnx"
-        : precision == Precision.FP32 ? "resnet8-fp32.onnx" : "resnet8-int8.qdq.onnx";
+        : switch (precision) {
+          case FP32 -> "resnet8-fp32.onnx";
+          case INT8 -> "resnet8-int8.qdq.onnx";
+          case INT8_PAD4 -> "resnet8-int8-pad4.qdq.onnx";
+        };
     return dir.resolve("models").resolve(name);
   }
 
@@ -194,7 +212,11 @@ public final class BenchModels {
    * same bytes, which {@link RunnerBenchmark} checks).
    */
   private byte[] fileBytes(Model model, Precision precision) {
-    byte[] first = OnnxModel.toBytes(build(model, precision));
+    // The padded model derives from the INT8 file (written first by prepare): one calibration, and
+    // the two files differ by the padding alone.
+    Graph graph = precision == Precision.INT8_PAD4 ? ConvChannelPadding.apply(graph(model, Precision.INT8), STEM_CHANNEL_MULTIPLE)
+        : build(model, precision);
+    byte[] first = OnnxModel.toBytes(graph);
     return OnnxModel.toBytes(OnnxModel.fromBytes(first, sourceName(model, precision)));
   }
 

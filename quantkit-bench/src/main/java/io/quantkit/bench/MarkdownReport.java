@@ -141,6 +141,23 @@ public final class MarkdownReport {
           + ratio(r.speedup(q, k)) + " | " + (k.threads() == 1 ? ratio(r.cpuSpeedup(q, k)) : "") + " |");
     }
     line("");
+    String pad = BenchModels.Precision.INT8_PAD4.id();
+    List<Key> padded = fp32.stream().filter(k -> !r.samples(k.withPrecision(pad)).isEmpty()).toList();
+    if (padded.isEmpty()) {
+      return;
+    }
+    line("INT8 with the stem's 3 input channels zero-padded to " + BenchModels.STEM_CHANNEL_MULTIPLE
+        + " (`ConvChannelPadding`, precision `" + pad + "`: same outputs; ONNX Runtime's direct integer convolution needs a multiple of 4):");
+    line("");
+    line("| path | batch | threads | INT8-pad4 images/s | INT8-pad4 / FP32 (wall) | INT8-pad4 / FP32 (CPU time) | INT8-pad4 / INT8 (CPU time) |");
+    line("|---|---|---|---|---|---|---|");
+    for (Key k : padded) {
+      Key p = k.withPrecision(pad);
+      Key q = k.withPrecision("int8");
+      line("| " + pathLabel(k) + " | " + k.batch() + " | " + threadLabel(k) + " | " + ips(p) + " | " + ratio(r.speedup(p, k)) + " | "
+          + (k.threads() == 1 ? ratio(r.cpuSpeedup(p, k)) : "") + " | " + (k.threads() == 1 ? ratio(r.cpuSpeedup(p, q)) : "") + " |");
+    }
+    line("");
   }
 
   private void threads() {
@@ -164,7 +181,7 @@ public final class MarkdownReport {
     line(rule.toString());
     Set<String> rows = new LinkedHashSet<>();
     for (Key k : sorted(hotPathKeys())) {
-      if (rows.add(k.precision() + "/" + k.batch())) {
+      if (!k.precision().equals(BenchModels.Precision.INT8_PAD4.id()) && rows.add(k.precision() + "/" + k.batch())) {
         Key one = k.withThreads(settings.get(0));
         StringBuilder row = new StringBuilder("| " + k.precision() + " | " + k.batch() + " |");
         for (Profile.Threads s : settings) {
@@ -270,6 +287,24 @@ public final class MarkdownReport {
               f.op(), f.outputShape(), f.medianMicros(), f.minMicros(), q.node(), q.op(), q.outputShape(), q.medianMicros(),
               q.minMicros(), f.medianMicros() / q.medianMicros(), f.minMicros() / q.minMicros()));
         }
+        line("");
+      }
+      OrtOpProfile pad4 = r.opProfiles.get(BenchModels.Precision.INT8_PAD4.id() + " batch " + batch);
+      if (pad4 != null) {
+        List<OrtOpProfile.Kernel> head = new ArrayList<>();
+        for (OrtOpProfile.Kernel k : pad4.kernels()) {
+          head.add(k);
+          if (k.op().startsWith("QLinearConv")) {
+            break;
+          }
+        }
+        line(String.format(Locale.ROOT, "The same INT8 model with the stem's input channels zero-padded to %d (`ConvChannelPadding`): one run "
+            + "%,.0f us, kernel medians %,.0f us, fastest %,.0f us: INT8 / FP32 %.2fx by kernel medians (unpadded: %.2fx), %.2fx by "
+            + "fastest runs (unpadded: %.2fx). Its kernels up to and including the stem: %s.", BenchModels.STEM_CHANNEL_MULTIPLE,
+            pad4.runMicros(), pad4.kernelMicros(), pad4.fastestKernelMicros(), fp32.kernelMicros() / pad4.kernelMicros(),
+            fp32.kernelMicros() / int8.kernelMicros(), fp32.fastestKernelMicros() / pad4.fastestKernelMicros(),
+            fp32.fastestKernelMicros() / int8.fastestKernelMicros(),
+            String.join(", ", head.stream().map(k -> String.format(Locale.ROOT, "%s %,.0f us", k.op(), k.medianMicros())).toList())));
         line("");
       }
       OrtOpProfile stem = r.opProfiles.get(BenchDriver.STEM_FP32 + " batch " + batch);

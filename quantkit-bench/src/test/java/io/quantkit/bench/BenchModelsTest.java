@@ -69,4 +69,30 @@ class BenchModelsTest {
     assertArrayEquals(file, OnnxModel.toBytes(graph));
     assertTrue(graph.nodes().stream().anyMatch(n -> n.op().type().equals("QuantizeLinear")));
   }
+
+  /**
+   * The padded-stem variant changes nothing but speed: the reference executor gives the unpadded
+   * INT8 model's outputs bit for bit, and so does ONNX Runtime (same integer sums, exact zeros added).
+   */
+  @Test
+  @Tag("integration")
+  void paddedStemModelGivesTheInt8ModelsOutputsOnBothBackends() {
+    BenchModels models = BenchModels.at(dir);
+    Graph int8 = models.graph(Model.RESNET8, Precision.INT8);
+    Graph padded = models.graph(Model.RESNET8, Precision.INT8_PAD4);
+    assertTrue(padded.initializers().values().stream().anyMatch(t -> t.shape().rank() == 4 && t.shape().dim(1) == 4),
+        "no 4-channel stem weight");
+    Tensor images = models.input(4);
+    for (String backend : new String[] {"reference", "onnx"}) {
+      try (Runner a = Backends.named(backend).compile(int8); Runner b = Backends.named(backend).compile(padded)) {
+        float[] want = a.run(images).toFloatArray();
+        float[] got = b.run(images).toFloatArray();
+        int differing = 0;
+        for (int i = 0; i < want.length; i++) {
+          differing += Float.compare(want[i] + 0f, got[i] + 0f) != 0 ? 1 : 0;
+        }
+        assertEquals(0, differing, backend + ": outputs that differ after padding");
+      }
+    }
+  }
 }

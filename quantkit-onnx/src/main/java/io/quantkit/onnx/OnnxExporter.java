@@ -27,14 +27,24 @@ final class OnnxExporter {
   private final ExportOptions options;
   private final GraphProto.Builder out = GraphProto.newBuilder();
   private final Set<String> names = new HashSet<>();
+  private final Set<String> inMemory;
 
-  private OnnxExporter(Graph graph, ExportOptions options) {
+  private OnnxExporter(Graph graph, ExportOptions options, Set<String> inMemory) {
     this.graph = graph;
     this.options = options;
+    this.inMemory = inMemory;
   }
 
   static ModelProto export(Graph graph, ExportOptions options) {
-    return new OnnxExporter(graph, options).run();
+    return new OnnxExporter(graph, options, Set.of()).run();
+  }
+
+  /**
+   * The model with the initializers named in {@code inMemory} written without their data
+   * ({@link TensorCodec#encodeInMemory}), for ONNX Runtime to receive them as external initializers.
+   */
+  static ModelProto exportWithoutData(Graph graph, ExportOptions options, Set<String> inMemory) {
+    return new OnnxExporter(graph, options, inMemory).run();
   }
 
   private ModelProto run() {
@@ -51,7 +61,8 @@ final class OnnxExporter {
       out.addInput(valueInfo(in.name(), in.type(), in.shape(), true));
     }
     for (Map.Entry<String, Tensor> e : graph.initializers().entrySet()) {
-      out.addInitializer(TensorCodec.encode(e.getKey(), e.getValue()));
+      out.addInitializer(inMemory.contains(e.getKey()) ? TensorCodec.encodeInMemory(e.getKey(), e.getValue())
+          : TensorCodec.encode(e.getKey(), e.getValue()));
     }
     int opset = options.opset();
     for (Node n : graph.nodes()) {

@@ -1,5 +1,7 @@
 package io.quantkit.onnx;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
@@ -107,14 +109,18 @@ public final class OrtBackend implements Backend {
   public Runner compile(Graph graph, RunnerOptions options) {
     UnsupportedOpsException.throwIfAny("backend '" + NAME + "' cannot run graph '" + graph.name() + "'", check(graph));
     OrtOptions ortOptions = options.extension(OrtOptions.class).orElse(OrtOptions.defaults());
-    byte[] model = OnnxModel.toBytes(graph, ortOptions.export());
     OrtEnvironment env = environment();
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+    List<OnnxTensor> inMemory = new ArrayList<>();
     try {
+      byte[] model = modelWithWeightsInMemory(graph, ortOptions, env, so, inMemory);
       if (options.threads() > 0) {
         so.setIntraOpNumThreads(options.threads());
       }
       so.setOptimizationLevel(optLevel(options.optimization()));
+      if (!ortOptions.prepackWeights()) {
+        so.addConfigEntry("session.disable_prepacking", "1");
+      }
       if (!ortOptions.spinning().orElse(options.busyWait())) {
         so.addConfigEntry("session.intra_op.allow_spinning", "0");
         so.addConfigEntry("session.inter_op.allow_spinning", "0");
@@ -125,17 +131,49 @@ public final class OrtBackend implements Backend {
         so.setOptimizedModelFilePath(p.toString());
       }
       OrtSession session = env.createSession(model, so);
-      return new OrtRunner(graph, env, session, so);
+      return new OrtRunner(graph, env, session, so, inMemory);
     } catch (OrtException e) {
       so.close();
+      inMemory.forEach(OnnxTensor::close);
       throw new BackendException("ONNX Runtime could not load graph '" + graph.name() + "': " + e.getMessage(), e);
     } catch (IOException e) {
       so.close();
+      inMemory.forEach(OnnxTensor::close);
       throw new BackendException("cannot create the folder for ONNX Runtime's optimized model: " + e.getMessage(), e);
     } catch (RuntimeException e) {
       so.close();
+      inMemory.forEach(OnnxTensor::close);
       throw e;
     }
+  }
+
+  /**
+   * The serialized model, its large FLOAT32 weights left out and handed to ONNX Runtime as
+   * external initializers over their own memory ({@code inMemory} collects the tensors, which
+   * must outlive the session). A weight already off the heap (as {@link OnnxModel#load} reads
+   * large ones) is handed over without a copy, one on the heap is copied once into native memory;
+   * either way neither a serialized copy nor the one ONNX Runtime would parse out of it exist.
+   * (ONNX Runtime 1.23 still copies external initializers into its session: measured with
+   * {@code scripts/memory-peak}.) An optimized-model file keeps every weight in the model.
+   */
+  private static byte[] modelWithWeightsInMemory(Graph graph, OrtOptions ortOptions, OrtEnvironment env,
+      OrtSession.SessionOptions so, List<OnnxTensor> inMemory) throws OrtException {
+    if (ortOptions.optimizedModelPath().isPresent()) {
+      return OnnxModel.toBytes(graph, ortOptions.export());
+    }
+    Map<String, OnnxTensorLike> external = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, io.quantkit.tensor.Tensor> e : graph.initializers().entrySet()) {
+      io.quantkit.tensor.Tensor t = e.getValue();
+      if (t.type() == DataType.FLOAT32 && (long) t.size() * 4 >= TensorCodec.OFF_HEAP_BYTES) {
+        OnnxTensor value = OnnxTensor.createTensor(env, t.floatBuffer(), t.shape().toLongArray());
+        inMemory.add(value);
+        external.put(e.getKey(), value);
+      }
+    }
+    if (!external.isEmpty()) {
+      so.addExternalInitializers(external);
+    }
+    return OnnxExporter.exportWithoutData(graph, ortOptions.export(), external.keySet()).toByteArray();
   }
 
   /**

@@ -17,8 +17,10 @@ public final class OrtOptions {
   private final Path optimizedModelPath;
   private final ExportOptions export;
   private final Boolean spinning;
+  private final boolean prepackWeights;
 
   private OrtOptions(Builder b) {
+    this.prepackWeights = b.prepackWeights;
     this.optimizedModelPath = b.optimizedModelPath;
     this.export = b.export;
     this.spinning = b.spinning;
@@ -54,8 +56,19 @@ public final class OrtOptions {
     return Optional.ofNullable(spinning);
   }
 
+  /**
+   * Whether ONNX Runtime keeps a prepacked copy of Conv/Gemm/MatMul weights (default true; session
+   * option {@code session.disable_prepacking} when false). Prepacking makes FP32 Gemm faster but,
+   * while the session is built, holds each large weight twice: false for calibrating or running a
+   * model whose weights are a large part of the machine's memory ({@code scripts/memory-peak}).
+   */
+  public boolean prepackWeights() {
+    return prepackWeights;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
+    b.prepackWeights = prepackWeights;
     b.optimizedModelPath = optimizedModelPath;
     b.export = export;
     b.spinning = spinning;
@@ -65,15 +78,22 @@ public final class OrtOptions {
   @Override
   public String toString() {
     return "OrtOptions(optimizedModelPath=" + optimizedModelPath + ", opset=" + export.opset()
-        + (spinning == null ? "" : ", spinning=" + spinning) + ")";
+        + (spinning == null ? "" : ", spinning=" + spinning) + (prepackWeights ? "" : ", prepackWeights=false") + ")";
   }
 
   public static final class Builder {
     private Path optimizedModelPath;
     private ExportOptions export = ExportOptions.defaults();
     private Boolean spinning;
+    private boolean prepackWeights = true;
 
     private Builder() {}
+
+    /** See {@link OrtOptions#prepackWeights()}. */
+    public Builder prepackWeights(boolean value) {
+      this.prepackWeights = value;
+      return this;
+    }
 
     public Builder optimizedModelPath(Path value) {
       this.optimizedModelPath = Preconditions.checkNotNull(value);

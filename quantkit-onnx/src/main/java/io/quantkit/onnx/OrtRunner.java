@@ -22,20 +22,28 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Consumer;
 
 /**
  * A graph loaded into an ONNX Runtime session. Each input keeps a direct buffer and the
  * OnnxTensor wrapping it for as long as batches keep the same shape, so a steady stream of
  * batches costs one copy into native memory per input and no native allocation.
+ *
+ * <p>On that steady stream a call allocates nothing on quantkit's side beyond what it returns (the
+ * output tensors and their map): the feed map, the typed views of the input buffers and the output
+ * shapes are made once per input shape, the gate's pass is shared, and the per-call state comes
+ * from a pool. What a call still allocates is ONNX Runtime's Java API's own (the Result, its output
+ * OnnxTensors and TensorInfos, the heap copy of each output), the same as a direct
+ * {@code OrtSession.run}; {@code quantkit-bench}'s {@code AllocationProbe} measures both.
  *
  * <p>Thread-safe: ONNX Runtime's session runs concurrent calls, and the buffers a call fills
  * (inputs, and the pinned outputs of {@link #runScoped}) belong to an {@link IoBuffers} set that
@@ -47,16 +55,33 @@ final class OrtRunner implements Runner {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final OrtSession.SessionOptions sessionOptions;
+  /** Weights ONNX Runtime reads in place (external initializers); closed after the session. */
+  private final java.util.List<ai.onnxruntime.OnnxTensor> initializers;
+  /** Requested in graph order, so {@code result.get(i)} is graph output i. */
   private final Set<String> outputNames;
+  private final String[] outputs;
+  private final ValueInfo[] inputInfos;
   private final RunGate gate;
-  /** Buffer sets no call is using; one is taken per call and given back when it ends. */
-  private final ConcurrentLinkedDeque<IoBuffers> idle = new ConcurrentLinkedDeque<>();
+  /**
+   * Buffer sets no call is using; one is taken per call and given back when it ends. An ArrayDeque
+   * under its own monitor rather than a concurrent deque, whose every offer allocates a node.
+   */
+  private final ArrayDeque<IoBuffers> idle = new ArrayDeque<>();
 
   /** The native buffers of one call: never touched by two calls at once. */
-  private static final class IoBuffers implements AutoCloseable {
-    final Map<String, InputSlot> slots = new HashMap<>();
+  private final class IoBuffers implements AutoCloseable {
+    /** By graph input index. */
+    final InputSlot[] slots = new InputSlot[inputInfos.length];
+    /** Graph input name to the slots' tensors; rebuilt when a slot is replaced. */
+    Map<String, OnnxTensor> feed;
+    /** Counts slot replacements: what is cached per input shape is valid for one generation. */
+    int generation;
+    /** Output shapes ONNX Runtime reported in this generation (null until the first call reads them). */
+    final Shape[] outputShapes = new Shape[outputs.length];
+    int outputShapesGeneration = -1;
     /** Direct output buffers ONNX Runtime writes into for {@link #runScoped}, for one input shape. */
     PinnedOutputs pinned;
+    int pinnedGeneration = -1;
 
     @Override
     public void close() {
@@ -64,17 +89,30 @@ final class OrtRunner implements Runner {
         pinned.close();
         pinned = null;
       }
-      slots.values().forEach(InputSlot::close);
-      slots.clear();
+      for (int i = 0; i < slots.length; i++) {
+        if (slots[i] != null) {
+          slots[i].close();
+          slots[i] = null;
+        }
+      }
+      feed = null;
     }
   }
 
   OrtRunner(Graph graph, OrtEnvironment env, OrtSession session, OrtSession.SessionOptions sessionOptions) {
+    this(graph, env, session, sessionOptions, java.util.List.of());
+  }
+
+  OrtRunner(Graph graph, OrtEnvironment env, OrtSession session, OrtSession.SessionOptions sessionOptions,
+      java.util.List<ai.onnxruntime.OnnxTensor> initializers) {
+    this.initializers = java.util.List.copyOf(initializers);
     this.graph = graph;
     this.env = env;
     this.session = session;
     this.sessionOptions = sessionOptions;
     this.outputNames = new LinkedHashSet<>(graph.outputs());
+    this.outputs = outputNames.toArray(new String[0]);
+    this.inputInfos = graph.inputs().toArray(new ValueInfo[0]);
     this.gate = new RunGate("runner for graph '" + graph.name() + "'");
   }
 
@@ -95,24 +133,42 @@ final class OrtRunner implements Runner {
       try {
         return run(io, inputs);
       } finally {
-        idle.offerFirst(io);
+        giveBack(io);
       }
     }
   }
 
   private IoBuffers borrow() {
-    IoBuffers io = idle.pollFirst();
+    IoBuffers io;
+    synchronized (idle) {
+      io = idle.pollFirst();
+    }
     return io != null ? io : new IoBuffers();
+  }
+
+  private void giveBack(IoBuffers io) {
+    synchronized (idle) {
+      idle.offerFirst(io);
+    }
   }
 
   private Map<String, Tensor> run(IoBuffers io, Map<String, Tensor> inputs) {
     Map<String, OnnxTensor> feed = feed(io, inputs);
     try (OrtSession.Result result = session.run(feed, outputNames)) {
+      if (result.size() != outputs.length) {
+        throw new BackendException("ONNX Runtime returned " + result.size() + " values for the " + outputs.length + " outputs "
+            + outputNames + " of graph '" + graph.name() + "'");
+      }
+      if (io.outputShapesGeneration != io.generation) {
+        Arrays.fill(io.outputShapes, null);
+        io.outputShapesGeneration = io.generation;
+      }
+      if (outputs.length == 1) {
+        return Map.of(outputs[0], toTensor(io, 0, result.get(0)));
+      }
       Map<String, Tensor> out = new LinkedHashMap<>();
-      for (String name : graph.outputs()) {
-        OnnxValue v = result.get(name).orElseThrow(() -> new BackendException(
-            "ONNX Runtime returned no value for output '" + name + "' of graph '" + graph.name() + "'"));
-        out.put(name, toTensor(name, v));
+      for (int i = 0; i < outputs.length; i++) {
+        out.put(outputs[i], toTensor(io, i, result.get(i)));
       }
       return out;
     } catch (OrtException e) {
@@ -134,26 +190,29 @@ final class OrtRunner implements Runner {
       try {
         runScoped(io, inputs, consumer);
       } finally {
-        idle.offerFirst(io);
+        giveBack(io);
       }
     }
   }
 
   private void runScoped(IoBuffers io, Map<String, Tensor> inputs, Consumer<Map<String, Tensor>> consumer) {
-    Map<String, Shape> inputShapes = new HashMap<>();
-    inputs.forEach((k, v) -> inputShapes.put(k, v.shape()));
-    if (io.pinned == null || !io.pinned.inputShapes.equals(inputShapes)) {
+    Map<String, OnnxTensor> feed = feed(io, inputs);
+    if (io.pinned == null || io.pinnedGeneration != io.generation) {
       if (io.pinned != null) {
         io.pinned.close();
         io.pinned = null;
       }
+      Map<String, Shape> inputShapes = new HashMap<>();
+      for (int i = 0; i < inputInfos.length; i++) {
+        inputShapes.put(inputInfos[i].name(), io.slots[i].shape);
+      }
       io.pinned = PinnedOutputs.create(env, graph, inputShapes);
+      io.pinnedGeneration = io.generation;
     }
     if (io.pinned.tensors.isEmpty()) {
       consumer.accept(run(io, inputs));
       return;
     }
-    Map<String, OnnxTensor> feed = feed(io, inputs);
     try (OrtSession.Result ignored = session.run(feed, Set.of(), io.pinned.tensors)) {
       consumer.accept(io.pinned.views);
     } catch (OrtException e) {
@@ -162,32 +221,58 @@ final class OrtRunner implements Runner {
     }
   }
 
+  /**
+   * Copies each input into its slot and returns the feed. Indexing the graph's inputs, not
+   * iterating the caller's map, keeps the check allocation-free: equal sizes and every graph input
+   * present mean there is no unknown name.
+   */
   private Map<String, OnnxTensor> feed(IoBuffers io, Map<String, Tensor> inputs) {
+    if (inputs.size() != inputInfos.length) {
+      rejectNames(inputs);
+    }
+    for (int i = 0; i < inputInfos.length; i++) {
+      ValueInfo vi = inputInfos[i];
+      Tensor t = inputs.get(vi.name());
+      if (t == null) {
+        rejectNames(inputs);
+      }
+      check(vi, t);
+      InputSlot slot = io.slots[i];
+      if (slot == null || !slot.fits(t)) {
+        if (slot != null) {
+          slot.close();
+          io.slots[i] = null;
+        }
+        slot = new InputSlot(env, vi.name(), t.type(), t.shape());
+        io.slots[i] = slot;
+        io.feed = null;
+        io.generation++;
+      }
+      t.copyTo(slot.view);
+    }
+    if (io.feed == null) {
+      Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+      for (int i = 0; i < inputInfos.length; i++) {
+        feed.put(inputInfos[i].name(), io.slots[i].tensor);
+      }
+      io.feed = feed;
+    }
+    return io.feed;
+  }
+
+  /** Throws the error for inputs whose names do not match the graph's: an unknown name first, then a missing one. */
+  private void rejectNames(Map<String, Tensor> inputs) {
     for (String name : inputs.keySet()) {
       if (graph.inputs().stream().noneMatch(v -> v.name().equals(name))) {
         throw new BackendException("graph '" + graph.name() + "' has no input '" + name + "'; its inputs are " + inputNames());
       }
     }
-    Map<String, OnnxTensor> feed = new LinkedHashMap<>();
-    for (ValueInfo vi : graph.inputs()) {
-      Tensor t = inputs.get(vi.name());
-      if (t == null) {
+    for (ValueInfo vi : inputInfos) {
+      if (!inputs.containsKey(vi.name()) || inputs.get(vi.name()) == null) {
         throw new BackendException("graph '" + graph.name() + "': no tensor given for input '" + vi.name() + "'");
       }
-      check(vi, t);
-      InputSlot slot = io.slots.get(vi.name());
-      if (slot == null || !slot.fits(t)) {
-        if (slot != null) {
-          slot.close();
-          io.slots.remove(vi.name());
-        }
-        slot = new InputSlot(env, vi.name(), t.type(), t.shape());
-        io.slots.put(vi.name(), slot);
-      }
-      slot.fill(t);
-      feed.put(vi.name(), slot.tensor);
     }
-    return feed;
+    throw new AssertionError("input names " + inputs.keySet() + " match graph '" + graph.name() + "'");
   }
 
   private void check(ValueInfo vi, Tensor t) {
@@ -214,21 +299,32 @@ final class OrtRunner implements Runner {
     return sb.append('}').toString();
   }
 
-  private Tensor toTensor(String name, OnnxValue value) {
+  /**
+   * Output {@code i} as a heap tensor. Its shape is read from ONNX Runtime once per input shape
+   * ({@code TensorInfo.getShape()} copies an array on every call) and reused while the element
+   * count agrees: quantkit's graphs have no data-dependent output shapes.
+   */
+  private Tensor toTensor(IoBuffers io, int i, OnnxValue value) {
+    String name = outputs[i];
     if (!(value instanceof OnnxTensor)) {
       throw new BackendException("output '" + name + "' of graph '" + graph.name() + "' is a " + value.getType() + ", not a tensor");
     }
     OnnxTensor t = (OnnxTensor) value;
     TensorInfo info = t.getInfo();
-    Shape shape = Shape.of(info.getShape());
+    Shape shape = io.outputShapes[i];
+    if (shape == null || shape.size() != info.getNumElements()) {
+      shape = Shape.of(info.getShape());
+      io.outputShapes[i] = shape;
+    }
     int n = shape.size();
     switch (info.type) {
       case FLOAT: {
-        // getFloatBuffer() already copies native memory into a fresh heap buffer: adopt its array
-        // instead of copying a second time (calibration reads hundreds of MB of activations).
+        // getFloatBuffer() already copies native memory into a fresh heap buffer that nobody else
+        // holds: the tensor views it instead of copying a second time (calibration reads hundreds
+        // of MB of activations) or wrapping its array in yet another buffer.
         FloatBuffer copy = t.getFloatBuffer();
-        if (copy.hasArray() && copy.arrayOffset() == 0 && copy.array().length == n && copy.position() == 0) {
-          return Tensor.wrapFloats(shape, copy.array());
+        if (copy.position() == 0 && copy.remaining() == n) {
+          return Tensor.viewOf(shape, copy);
         }
         float[] v = new float[n];
         copy.get(v);
@@ -262,8 +358,10 @@ final class OrtRunner implements Runner {
       return;
     }
     // No call is in flight any more, so every buffer set is back in the idle queue.
-    for (IoBuffers io = idle.pollFirst(); io != null; io = idle.pollFirst()) {
-      io.close();
+    synchronized (idle) {
+      for (IoBuffers io = idle.pollFirst(); io != null; io = idle.pollFirst()) {
+        io.close();
+      }
     }
     try {
       session.close();
@@ -271,6 +369,7 @@ final class OrtRunner implements Runner {
       throw new BackendException("ONNX Runtime failed closing the session of graph '" + graph.name() + "': " + e.getMessage(), e);
     } finally {
       sessionOptions.close();
+      initializers.forEach(ai.onnxruntime.OnnxTensor::close);
     }
   }
 
@@ -282,6 +381,8 @@ final class OrtRunner implements Runner {
     final DataType type;
     final Shape shape;
     final ByteBuffer memory;
+    /** The typed view {@link Tensor#copyTo} fills: made once, so a call allocates no view. */
+    final java.nio.Buffer view;
     final OnnxTensor tensor;
 
     InputSlot(OrtEnvironment env, String name, DataType type, Shape shape) {
@@ -289,6 +390,14 @@ final class OrtRunner implements Runner {
       this.shape = shape;
       this.memory = ByteBuffer.allocateDirect(Math.max(1, shape.size() * type.byteSize())).order(ByteOrder.nativeOrder());
       long[] dims = shape.toLongArray();
+      switch (type) {
+        case FLOAT32: view = floats(); break;
+        case INT8:
+        case UINT8: view = bytes(); break;
+        case INT32: view = ints(); break;
+        case INT64: view = longs(); break;
+        default: throw new AssertionError(type);
+      }
       try {
         switch (type) {
           case FLOAT32: tensor = OnnxTensor.createTensor(env, floats(), dims); break;
@@ -322,17 +431,6 @@ final class OrtRunner implements Runner {
 
     boolean fits(Tensor t) {
       return t.type() == type && t.shape().equals(shape);
-    }
-
-    void fill(Tensor t) {
-      switch (type) {
-        case FLOAT32: floats().put(t.floatBuffer()); break;
-        case INT8:
-        case UINT8: bytes().put(t.byteBuffer()); break;
-        case INT32: ints().put(t.intBuffer()); break;
-        case INT64: longs().put(t.longBuffer()); break;
-        default: throw new AssertionError(type);
-      }
     }
 
     @Override

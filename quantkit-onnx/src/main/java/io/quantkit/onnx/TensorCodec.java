@@ -1,6 +1,6 @@
 package io.quantkit.onnx;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.quantkit.ModelFormatException;
 import io.quantkit.onnx.proto.Onnx.StringStringEntryProto;
 import io.quantkit.onnx.proto.Onnx.TensorProto;
@@ -9,6 +9,8 @@ import io.quantkit.tensor.Shape;
 import io.quantkit.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,20 +18,66 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 
-/** TensorProto to and from {@link Tensor}, including data stored in external files. */
+/**
+ * TensorProto to and from {@link Tensor}, including data stored in external files.
+ *
+ * <p>FLOAT32 tensors of {@link #OFF_HEAP_BYTES} or more are decoded into direct (off-heap, native
+ * byte order) memory: ONNX Runtime then uses a model's weights where they are, as external
+ * initializers, instead of holding a copy of its own ({@link OrtBackend}).
+ */
 final class TensorCodec {
+  /** Smaller tensors stay on the heap: a direct buffer costs more than it saves there. */
+  static final int OFF_HEAP_BYTES = 1 << 16;
+  /** The external data location of an initializer whose data ONNX Runtime gets in memory. */
+  static final String IN_MEMORY = "quantkit-in-memory";
+
   private TensorCodec() {}
 
-  /** Always raw_data: compact, and what ONNX Runtime reads fastest. */
+  /**
+   * Always raw_data: compact, and what ONNX Runtime reads fastest. The little-endian bytes are
+   * wrapped, not copied again, so a large weight is held twice at most while it is encoded.
+   */
   static TensorProto encode(String name, Tensor t) {
     TensorProto.Builder b = TensorProto.newBuilder()
         .setName(name)
         .setDataType(OnnxTypes.toOnnx(t.type()))
-        .setRawData(ByteString.copyFrom(t.toLittleEndianBytes()));
+        .setRawData(UnsafeByteOperations.unsafeWrap(t.toLittleEndianBytes()));
     for (int d : t.shape().toArray()) {
       b.addDims(d);
     }
     return b.build();
+  }
+
+  /** Name, type and shape only, its data marked as given to ONNX Runtime in memory. */
+  static TensorProto encodeInMemory(String name, Tensor t) {
+    TensorProto.Builder b = TensorProto.newBuilder()
+        .setName(name)
+        .setDataType(OnnxTypes.toOnnx(t.type()))
+        .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+        .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(IN_MEMORY));
+    for (int d : t.shape().toArray()) {
+      b.addDims(d);
+    }
+    return b.build();
+  }
+
+  /**
+   * Little-endian raw bytes as a tensor; large FLOAT32 data goes off the heap (see the class
+   * comment). Raw bytes that are already off the heap (a model file read by
+   * {@link OnnxModel#load}) are viewed in place on little-endian machines, not copied.
+   */
+  static Tensor fromLittleEndian(DataType type, Shape shape, ByteBuffer raw) {
+    if (type != DataType.FLOAT32 || raw.remaining() < OFF_HEAP_BYTES || raw.remaining() != shape.size() * 4L) {
+      return Tensor.fromLittleEndian(type, shape, raw);
+    }
+    if (raw.isDirect() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+      return Tensor.viewOf(shape, raw.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
+    }
+    ByteBuffer direct = ByteBuffer.allocateDirect(raw.remaining()).order(ByteOrder.nativeOrder());
+    FloatBuffer floats = direct.asFloatBuffer();
+    floats.put(raw.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
+    floats.flip();
+    return Tensor.viewOf(shape, floats);
   }
 
   /**
@@ -62,14 +110,14 @@ final class TensorCodec {
     long expectedBytes = (long) n * type.byteSize();
     if (p.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
       ByteBuffer raw = readExternal(p, name, where, modelDir, expectedBytes);
-      return Tensor.fromLittleEndian(type, shape, raw);
+      return fromLittleEndian(type, shape, raw);
     }
     if (p.hasRawData()) {
       if (p.getRawData().size() != expectedBytes) {
         throw new ModelFormatException(where + ": tensor '" + name + "' raw_data holds " + p.getRawData().size()
             + " bytes, but " + type + " " + shape + " needs " + expectedBytes);
       }
-      return Tensor.fromLittleEndian(type, shape, p.getRawData().asReadOnlyByteBuffer());
+      return fromLittleEndian(type, shape, p.getRawData().asReadOnlyByteBuffer());
     }
     switch (type) {
       case FLOAT32: {
@@ -182,7 +230,12 @@ final class TensorCodec {
         ByteBuffer buf = ByteBuffer.allocate((int) length);
         ch.position(offset);
         while (buf.hasRemaining()) {
-          if (ch.read(buf) < 0) {
+          // in chunks: the JDK reads into a heap buffer through a temporary direct one of the request's size
+          ByteBuffer window = buf.slice();
+          window.limit(Math.min(window.remaining(), OnnxModel.IO_CHUNK));
+          int n = ch.read(window);
+          buf.position(buf.position() + Math.max(n, 0));
+          if (n < 0) {
             throw new ModelFormatException(where + ": external data file " + real + " ended early");
           }
         }

@@ -14,7 +14,7 @@ import io.quantkit.ir.Graph;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.ValueInfo;
-import io.quantkit.ir.passes.BatchNormFolding;
+import io.quantkit.ir.passes.GraphSimplification;
 import io.quantkit.quant.QuantParams;
 import io.quantkit.quant.QuantPlan;
 import io.quantkit.quant.QuantType;
@@ -97,7 +97,7 @@ public final class QuantErrorAnalysis {
    */
   public QuantErrorReport analyze(Graph fp32, Graph qdq, QuantPlan plan, Backend backend) {
     Preconditions.checkNotNull(backend, "backend");
-    Graph folded = BatchNormFolding.apply(fp32);
+    Graph folded = GraphSimplification.forQuantization(fp32, plan == null || plan.options().simplifyGraph());
     List<String> warnings = new ArrayList<>();
     List<Probe> probes = probes(folded, qdq, warnings);
     if (probes.isEmpty()) {
