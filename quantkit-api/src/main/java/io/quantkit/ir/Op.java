@@ -1,6 +1,7 @@
 package io.quantkit.ir;
 
 import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 import com.google.common.primitives.ImmutableIntArray;
 
@@ -85,6 +86,28 @@ public sealed interface Op {
     R hardSwish(HardSwish op);
 
     R lrn(Lrn op);
+
+    R sub(Sub op);
+
+    R div(Div op);
+
+    R tanh(Tanh op);
+
+    R leakyRelu(LeakyRelu op);
+
+    R hardSigmoid(HardSigmoid op);
+
+    R pRelu(PRelu op);
+
+    R globalMaxPool(GlobalMaxPool op);
+
+    R pad(Pad op);
+
+    R slice(Slice op);
+
+    R reduceMean(ReduceMean op);
+
+    R resize(Resize op);
   }
 
   /**
@@ -203,6 +226,61 @@ public sealed interface Op {
 
     @Override
     public R lrn(Lrn op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R sub(Sub op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R div(Div op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R tanh(Tanh op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R leakyRelu(LeakyRelu op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R hardSigmoid(HardSigmoid op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R pRelu(PRelu op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R globalMaxPool(GlobalMaxPool op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R pad(Pad op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R slice(Slice op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R reduceMean(ReduceMean op) {
+      return fallback(op);
+    }
+
+    @Override
+    public R resize(Resize op) {
       return fallback(op);
     }
   }
@@ -482,6 +560,172 @@ public sealed interface Op {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.lrn(this);
+    }
+  }
+
+  /** Element-wise A - B with numpy broadcasting. */
+  record Sub() implements Op {
+    public String type() {
+      return "Sub";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.sub(this);
+    }
+  }
+
+  /** Element-wise A / B with numpy broadcasting. */
+  record Div() implements Op {
+    public String type() {
+      return "Div";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.div(this);
+    }
+  }
+
+  /** Element-wise hyperbolic tangent. */
+  record Tanh() implements Op {
+    public String type() {
+      return "Tanh";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.tanh(this);
+    }
+  }
+
+  /** Element-wise x for x >= 0, alpha * x otherwise (ONNX default alpha 0.01). */
+  record LeakyRelu(float alpha) implements Op {
+    public String type() {
+      return "LeakyRelu";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.leakyRelu(this);
+    }
+  }
+
+  /** Element-wise max(0, min(1, alpha * x + beta)) (ONNX defaults alpha 0.2, beta 0.5; Keras uses the same). */
+  record HardSigmoid(float alpha, float beta) implements Op {
+    public String type() {
+      return "HardSigmoid";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.hardSigmoid(this);
+    }
+  }
+
+  /** x for x >= 0, slope * x otherwise. Inputs: X, slope (broadcast to X's shape, e.g. [C, 1, 1]). */
+  record PRelu() implements Op {
+    public String type() {
+      return "PRelu";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.pRelu(this);
+    }
+  }
+
+  /** Maximum over all spatial axes, keeping them as size 1: [N,C,H,W] -> [N,C,1,1]. */
+  record GlobalMaxPool() implements Op {
+    public String type() {
+      return "GlobalMaxPool";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.globalMaxPool(this);
+    }
+  }
+
+  /** Padding of every axis ({@code pads} in ONNX order: all begins, then all ends, each >= 0).
+   * {@code mode} is "constant" (with {@code value}), "reflect" (mirror without the edge) or "edge". */
+  record Pad(String mode, ImmutableIntArray pads, float value) implements Op {
+    public Pad {
+      Preconditions.checkArgument(ImmutableSet.of("constant", "reflect", "edge").contains(mode), "Pad mode %s", mode);
+      Preconditions.checkArgument(pads.length() % 2 == 0, "pads %s must have an even length", pads);
+      for (int i = 0; i < pads.length(); i++) {
+        Preconditions.checkArgument(pads.get(i) >= 0, "pads %s must be non-negative", pads);
+      }
+    }
+
+    public String type() {
+      return "Pad";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.pad(this);
+    }
+  }
+
+  /** ONNX Slice with constant parameters: for each listed axis, elements start, start + step, ...
+   * up to end (exclusive), negative indices counted from the end and clamped as ONNX does; ends
+   * beyond the axis are written as Integer.MAX_VALUE / MIN_VALUE. */
+  record Slice(ImmutableIntArray starts, ImmutableIntArray ends, ImmutableIntArray axes, ImmutableIntArray steps) implements Op {
+    public Slice {
+      Preconditions.checkArgument(starts.length() == ends.length() && starts.length() == axes.length()
+          && starts.length() == steps.length(), "starts %s, ends %s, axes %s and steps %s differ in length", starts, ends, axes, steps);
+      for (int i = 0; i < steps.length(); i++) {
+        Preconditions.checkArgument(steps.get(i) != 0, "Slice step 0");
+      }
+    }
+
+    public String type() {
+      return "Slice";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.slice(this);
+    }
+  }
+
+  /** Mean over {@code axes} (all axes when empty), keeping them as size 1 when {@code keepDims}. */
+  record ReduceMean(ImmutableIntArray axes, boolean keepDims) implements Op {
+    public String type() {
+      return "ReduceMean";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.reduceMean(this);
+    }
+  }
+
+  /** Resize by per-axis {@code scales} (output size floor(input * scale)); {@code mode} "nearest"
+   * or "linear" (separable, on every axis whose scale is not 1), {@code coordinateMode} as ONNX's
+   * coordinate_transformation_mode ("half_pixel", "asymmetric", "align_corners",
+   * "pytorch_half_pixel"), {@code nearestMode} as ONNX's nearest_mode ("round_prefer_floor",
+   * "round_prefer_ceil", "floor", "ceil"). */
+  record Resize(String mode, String coordinateMode, String nearestMode, ImmutableList<Float> scales) implements Op {
+    public Resize {
+      Preconditions.checkArgument(mode.equals("nearest") || mode.equals("linear"), "Resize mode %s", mode);
+      Preconditions.checkArgument(ImmutableSet.of("half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel")
+          .contains(coordinateMode), "coordinate_transformation_mode %s", coordinateMode);
+      Preconditions.checkArgument(ImmutableSet.of("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+          .contains(nearestMode), "nearest_mode %s", nearestMode);
+      for (float f : scales) {
+        Preconditions.checkArgument(f > 0, "Resize scales %s must be positive", scales);
+      }
+    }
+
+    public String type() {
+      return "Resize";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.resize(this);
     }
   }
 }

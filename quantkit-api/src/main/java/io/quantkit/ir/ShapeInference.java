@@ -5,7 +5,9 @@ import com.google.common.primitives.ImmutableIntArray;
 import io.quantkit.GraphException;
 import io.quantkit.tensor.DataType;
 import io.quantkit.tensor.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -352,6 +354,156 @@ public final class ShapeInference {
       return out(t, s);
     }
 
+
+    @Override
+    public ValueInfo sub(Op.Sub op) {
+      return binary();
+    }
+
+    @Override
+    public ValueInfo div(Op.Div op) {
+      return binary();
+    }
+
+    @Override
+    public ValueInfo tanh(Op.Tanh op) {
+      arity(1, 1);
+      return same(type(0, FLOAT));
+    }
+
+    @Override
+    public ValueInfo leakyRelu(Op.LeakyRelu op) {
+      arity(1, 1);
+      return same(type(0, FLOAT));
+    }
+
+    @Override
+    public ValueInfo hardSigmoid(Op.HardSigmoid op) {
+      arity(1, 1);
+      return same(type(0, FLOAT));
+    }
+
+    @Override
+    public ValueInfo pRelu(Op.PRelu op) {
+      arity(2, 2);
+      DataType t = sameType(FLOAT);
+      Shape b = broadcast(shape(0), shape(1), where());
+      if (b.rank() != shape(0).rank()) {
+        throw fail("slope " + shape(1) + " has more axes than the input " + shape(0));
+      }
+      for (int i = 0; i < b.rank(); i++) {
+        if (shape(0).dim(i) != U && b.dim(i) != shape(0).dim(i)) {
+          throw fail("slope " + shape(1) + " does not broadcast to the input " + shape(0));
+        }
+      }
+      return out(t, shape(0));
+    }
+
+    @Override
+    public ValueInfo globalMaxPool(Op.GlobalMaxPool op) {
+      arity(1, 1);
+      DataType t = type(0, EnumSet.of(DataType.FLOAT32, DataType.INT8, DataType.UINT8));
+      Shape x = shape(0);
+      if (x.rank() < 3) {
+        throw fail("input " + x + " needs rank >= 3 ([N, C, spatial...])");
+      }
+      int[] dims = x.toArray();
+      Arrays.fill(dims, 2, dims.length, 1);
+      return out(t, Shape.of(dims));
+    }
+
+    @Override
+    public ValueInfo pad(Op.Pad op) {
+      arity(1, 1);
+      DataType t = type(0, FLOAT);
+      Shape x = shape(0);
+      int r = x.rank();
+      if (op.pads().length() != 2 * r) {
+        throw fail("pads " + op.pads() + " need " + 2 * r + " values for input " + x);
+      }
+      int[] dims = x.toArray();
+      for (int i = 0; i < r; i++) {
+        int b = op.pads().get(i);
+        int e = op.pads().get(i + r);
+        if (dims[i] == U) {
+          continue;
+        }
+        if (op.mode().equals("reflect") && (b >= dims[i] || e >= dims[i]) && (b > 0 || e > 0)) {
+          throw fail("reflect padding " + b + "/" + e + " needs axis " + i + " of " + x + " to be longer than the padding");
+        }
+        if (op.mode().equals("edge") && dims[i] == 0 && (b > 0 || e > 0)) {
+          throw fail("edge padding of the empty axis " + i + " of " + x);
+        }
+        dims[i] += b + e;
+      }
+      return out(t, Shape.of(dims));
+    }
+
+    @Override
+    public ValueInfo slice(Op.Slice op) {
+      arity(1, 1);
+      DataType t = type(0, ANY);
+      Shape x = shape(0);
+      int[] dims = x.toArray();
+      boolean[] seen = new boolean[x.rank()];
+      for (int i = 0; i < op.axes().length(); i++) {
+        int a = axis(op.axes().get(i), x.rank(), false);
+        if (seen[a]) {
+          throw fail("axis " + a + " sliced twice");
+        }
+        seen[a] = true;
+        if (dims[a] != U) {
+          dims[a] = sliceBounds(dims[a], op.starts().get(i), op.ends().get(i), op.steps().get(i))[1];
+        }
+      }
+      return out(t, Shape.of(dims));
+    }
+
+    @Override
+    public ValueInfo reduceMean(Op.ReduceMean op) {
+      arity(1, 1);
+      DataType t = type(0, FLOAT);
+      Shape x = shape(0);
+      boolean[] reduced = reducedAxes(op.axes(), x.rank());
+      List<Integer> dims = new ArrayList<>();
+      for (int i = 0; i < x.rank(); i++) {
+        if (!reduced[i]) {
+          dims.add(x.dim(i));
+        } else if (op.keepDims()) {
+          dims.add(1);
+        }
+      }
+      return out(t, Shape.of(dims.stream().mapToInt(Integer::intValue).toArray()));
+    }
+
+    private boolean[] reducedAxes(ImmutableIntArray axes, int rank) {
+      boolean[] reduced = new boolean[rank];
+      if (axes.isEmpty()) {
+        Arrays.fill(reduced, true);
+      }
+      for (int i = 0; i < axes.length(); i++) {
+        reduced[axis(axes.get(i), rank, false)] = true;
+      }
+      return reduced;
+    }
+
+    @Override
+    public ValueInfo resize(Op.Resize op) {
+      arity(1, 1);
+      DataType t = op.mode().equals("nearest") ? type(0, EnumSet.of(DataType.FLOAT32, DataType.INT8, DataType.UINT8))
+          : type(0, FLOAT);
+      Shape x = shape(0);
+      if (op.scales().size() != x.rank()) {
+        throw fail("scales " + op.scales() + " need one value per axis of " + x);
+      }
+      int[] dims = x.toArray();
+      for (int i = 0; i < dims.length; i++) {
+        if (dims[i] != U) {
+          dims[i] = resizedDim(dims[i], op.scales().get(i));
+        }
+      }
+      return out(t, Shape.of(dims));
+    }
 
     private ValueInfo convolution(Op.Conv c) {
       arity(2, 3);
@@ -730,6 +882,29 @@ public final class ShapeInference {
     private GraphException fail(String message) {
       return new GraphException(where() + ": " + message);
     }
+  }
+
+  /**
+   * ONNX Slice on one axis of size {@code dim}: {first index, element count}, with negative
+   * indices counted from the end and start/end clamped as ONNX specifies for the step's sign.
+   */
+  public static int[] sliceBounds(int dim, int start, int end, int step) {
+    long s = start < 0 ? (long) start + dim : start;
+    long e = end < 0 ? (long) end + dim : end;
+    if (step > 0) {
+      s = Math.max(0, Math.min(dim, s));
+      e = Math.max(0, Math.min(dim, e));
+    } else {
+      s = Math.max(0, Math.min(dim - 1L, s));
+      e = Math.max(-1, Math.min(dim - 1L, e));
+    }
+    long count = step > 0 ? (e - s + step - 1) / step : (s - e + (-step) - 1) / (-step);
+    return new int[] {(int) s, (int) Math.max(0, count)};
+  }
+
+  /** Resize's output size along an axis: floor(dim * scale), as ONNX defines it. */
+  public static int resizedDim(int dim, float scale) {
+    return (int) Math.floor(dim * (double) scale);
   }
 
   private static int product(Shape s, int from, int to) {

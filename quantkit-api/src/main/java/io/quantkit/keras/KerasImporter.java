@@ -71,7 +71,19 @@ final class KerasImporter {
         .put("Flatten", (k, c, ins) -> k.flatten(c, k.plain(c, k.single(c, ins))))
         .put("Dense", (k, c, ins) -> k.dense(c, k.plain(c, k.single(c, ins))))
         .put("ZeroPadding2D", (k, c, ins) -> k.zeroPadding(c, k.single(c, ins)))
-        .put("Reshape", (k, c, ins) -> k.reshape(c, k.plain(c, k.single(c, ins))));
+        .put("Reshape", (k, c, ins) -> k.reshape(c, k.plain(c, k.single(c, ins))))
+        .put("SeparableConv2D", (k, c, ins) -> k.separable(c, k.single(c, ins)))
+        .put("Conv1D", (k, c, ins) -> k.conv1d(c, k.plain(c, k.single(c, ins))))
+        .put("LeakyReLU", (k, c, ins) -> k.leakyReluLayer(c, k.plain(c, k.single(c, ins))))
+        .put("PReLU", (k, c, ins) -> k.preluLayer(c, k.plain(c, k.single(c, ins))))
+        .put("Multiply", (k, c, ins) -> k.elementwise(c, ins, new Op.Mul()))
+        .put("Subtract", (k, c, ins) -> k.elementwise(c, ins, new Op.Sub()))
+        .put("GlobalMaxPooling2D", (k, c, ins) -> k.globalMaxPool(c, k.plain(c, k.single(c, ins))))
+        .put("GlobalAveragePooling1D", (k, c, ins) -> k.globalAveragePool1d(c, k.plain(c, k.single(c, ins))))
+        .put("GlobalMaxPooling1D", (k, c, ins) -> k.globalMaxPool1d(c, k.plain(c, k.single(c, ins))))
+        .put("MaxPooling1D", (k, c, ins) -> k.pool1d(c, k.plain(c, k.single(c, ins)), false))
+        .put("AveragePooling1D", (k, c, ins) -> k.pool1d(c, k.plain(c, k.single(c, ins)), true))
+        .put("UpSampling2D", (k, c, ins) -> k.upSampling(c, k.plain(c, k.single(c, ins))));
     for (String identity : IDENTITY_LAYERS) {
       b.put(identity, (k, c, ins) -> k.single(c, ins));
     }
@@ -89,6 +101,16 @@ final class KerasImporter {
       .put("relu", (k, c, x) -> new Op.Relu())
       .put("relu6", (k, c, x) -> new Op.Clip(0f, 6f))
       .put("softmax", (k, c, x) -> new Op.Softmax(k.irAxis(c, x, -1)))
+      .put("sigmoid", (k, c, x) -> new Op.Sigmoid())
+      .put("tanh", (k, c, x) -> new Op.Tanh())
+      // Keras 2: clip(0.2 x + 0.5, 0, 1); Keras 3: relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1).
+      .put("hard_sigmoid", (k, c, x) -> k.kerasVersion != null && k.kerasVersion.startsWith("3")
+          ? new Op.HardSigmoid(1f / 6, 0.5f) : new Op.HardSigmoid(0.2f, 0.5f))
+      // x * sigmoid(x): the Sigmoid here, the product added where the activation is emitted.
+      .put("swish", (k, c, x) -> new Op.Sigmoid())
+      .put("silu", (k, c, x) -> new Op.Sigmoid())
+      .put("hard_swish", (k, c, x) -> new Op.HardSwish())
+      .put("hard_silu", (k, c, x) -> new Op.HardSwish())
       .build();
 
   private static final ImmutableIntArray TO_NCHW = ImmutableIntArray.of(0, 3, 1, 2);
@@ -523,6 +545,252 @@ final class KerasImporter {
     return convNode(c, x, win, cin, cout, kName, bName, act);
   }
 
+  /** Depthwise convolution (no bias), then a 1x1 pointwise convolution with the bias and activation. */
+  private Value separable(Call c, Value x) {
+    JsonNode cfg = c.config();
+    String act = activationName(c);
+    ConvWindow win = convWindow(c, x, act);
+    int mult = cfg.path("depth_multiplier").asInt(1);
+    if (mult < 1) {
+      throw format("layer '" + c.layer() + "' (SeparableConv2D): depth_multiplier " + mult + " is not positive");
+    }
+    int filters = positive(c, "filters");
+    int cin = x.shape()[3];
+    int mid = cin * mult;
+    Map<String, WeightSource.WeightArray> w = layerWeights(c);
+    int[] k = win.kernel();
+    WeightSource.WeightArray dk = require(c, w, "depthwise_kernel", k[0], k[1], cin, mult);
+    String dName = initializer(c.layer() + "/depthwise_kernel", Shape.of(mid, 1, k[0], k[1]),
+        hwioToOihw(dk.data(), k[0], k[1], 1, mid));
+    WeightSource.WeightArray pk = require(c, w, "pointwise_kernel", 1, 1, mid, filters);
+    String pName = initializer(c.layer() + "/pointwise_kernel", Shape.of(filters, mid, 1, 1),
+        hwioToOihw(pk.data(), 1, 1, mid, filters));
+    boolean useBias = cfg.path("use_bias").asBoolean(true);
+    String bName = useBias ? bias(c, w, "bias", filters) : "";
+    int[] s = win.strides();
+    int[] d = win.dilations();
+    Padding pad = padding(c, x, k, s, d);
+    int[] dwOut = {x.shape()[0], outSize(c, x.shape()[1], k[0], s[0], d[0], pad, 0, x),
+        outSize(c, x.shape()[2], k[1], s[1], d[1], pad, 1, x), mid};
+    String dw = emit(c.base() + "/depthwise", new Op.Conv(ImmutableIntArray.copyOf(k), ImmutableIntArray.copyOf(s),
+        ImmutableIntArray.copyOf(d), cin, pad), List.of(x.ir(), dName), c.base() + "/depthwise", dwOut);
+    int[] out = {dwOut[0], dwOut[1], dwOut[2], filters};
+    Op pw = new Op.Conv(ImmutableIntArray.of(1, 1), ImmutableIntArray.of(1, 1), ImmutableIntArray.of(1, 1), 1, Padding.valid());
+    return withActivation(c, pw, List.of(dw, pName, bName), out, act);
+  }
+
+  /** Keras [N, L, C] is transposed to the IR's [N, C, L] around a 1-D convolution. */
+  private Value conv1d(Call c, Value x) {
+    JsonNode cfg = c.config();
+    String act = activationName(c);
+    activationOp(c, act, x);
+    requireChannelsLast(c);
+    requireRank(c, x, 3);
+    String mode = optText(cfg, "padding", "valid");
+    if (mode.equals("causal")) {
+      throw new UnsupportedOpException(c.layer(), "Conv1D", "causal padding in " + where);
+    }
+    int k = ints(c, "kernel_size", 1, null)[0];
+    int st = ints(c, "strides", 1, new int[] {1})[0];
+    int dl = ints(c, "dilation_rate", 1, new int[] {1})[0];
+    int groups = cfg.path("groups").asInt(1);
+    int filters = positive(c, "filters");
+    int cin = x.shape()[2];
+    if (groups < 1 || cin % groups != 0 || filters % groups != 0) {
+      throw format("layer '" + c.layer() + "' (Conv1D): groups " + groups + " do not divide " + cin + " input channels and "
+          + filters + " filters");
+    }
+    Map<String, WeightSource.WeightArray> w = layerWeights(c);
+    WeightSource.WeightArray kernel = require(c, w, "kernel", k, cin / groups, filters);
+    String kName = initializer(c.layer() + "/kernel", Shape.of(filters, cin / groups, k),
+        hwioToOihw(kernel.data(), 1, k, cin / groups, filters));
+    String bName = cfg.path("use_bias").asBoolean(true) ? bias(c, w, "bias", filters) : "";
+    Padding pad;
+    if (mode.equals("valid")) {
+      pad = Padding.valid();
+    } else if (mode.equals("same")) {
+      pad = Padding.sameUpper();
+    } else {
+      throw new UnsupportedOpException(c.layer(), "Conv1D", "padding '" + mode + "' in " + where);
+    }
+    int len = x.shape()[1] == Shape.UNKNOWN ? Shape.UNKNOWN : ShapeInference.windowOutputs(new int[] {x.shape()[1]},
+        ImmutableIntArray.of(k), ImmutableIntArray.of(st), ImmutableIntArray.of(dl), pad, false)[0];
+    if (len == 0) {
+      throw format("layer '" + c.layer() + "' (Conv1D): kernel " + k + " does not fit an input of length " + x.shape()[1]);
+    }
+    ImmutableIntArray swap = ImmutableIntArray.of(0, 2, 1);
+    String ncl = emit(c.base() + "/to_ncl", new Op.Transpose(swap), List.of(x.ir()), c.base() + "/ncl",
+        new int[] {x.shape()[0], cin, x.shape()[1]});
+    int[] convOut = {x.shape()[0], filters, len};
+    String conv = emit(c.base() + "/conv", new Op.Conv(ImmutableIntArray.of(k), ImmutableIntArray.of(st), ImmutableIntArray.of(dl),
+        groups, pad), List.of(ncl, kName, bName), c.base() + "/conv", convOut);
+    int[] out = {x.shape()[0], len, filters};
+    return withActivation(c, new Op.Transpose(swap), List.of(conv), out, act);
+  }
+
+  private Value leakyReluLayer(Call c, Value x) {
+    JsonNode cfg = c.config();
+    // Keras 2 calls the slope alpha, Keras 3 negative_slope; both default to 0.3.
+    double slope = cfg.has("negative_slope") ? cfg.path("negative_slope").asDouble(0.3) : cfg.path("alpha").asDouble(0.3);
+    return new Value(emit(c.base(), new Op.LeakyRelu((float) slope), List.of(x.ir()), c.base(), x.shape()), x.shape(), null);
+  }
+
+  /** The learned slope has the input's shape without the batch (shared axes of size 1); NHWC slopes go to CHW. */
+  private Value preluLayer(Call c, Value x) {
+    int r = x.rank();
+    int[] dims = Arrays.copyOfRange(x.shape(), 1, r);
+    JsonNode shared = c.config().get("shared_axes");
+    if (shared != null && shared.isArray()) {
+      for (JsonNode a : shared) {
+        int ax = a.asInt();
+        if (ax < 1 || ax >= r) {
+          throw format("layer '" + c.layer() + "' (PReLU): shared axis " + ax + " out of range for rank " + r);
+        }
+        dims[ax - 1] = 1;
+      }
+    }
+    for (int d : dims) {
+      if (d == Shape.UNKNOWN) {
+        throw new UnsupportedOpException(c.layer(), "PReLU", "input " + Arrays.toString(x.shape()) + " of unknown size in " + where);
+      }
+    }
+    Map<String, WeightSource.WeightArray> w = layerWeights(c);
+    WeightSource.WeightArray alpha = require(c, w, "alpha", dims);
+    float[] data = alpha.data();
+    Shape shape = Shape.of(dims);
+    if (r == 4) {
+      // [H][W][C] to [C][H][W]
+      int h = dims[0];
+      int wd = dims[1];
+      int ch = dims[2];
+      float[] chw = new float[data.length];
+      for (int y = 0; y < h; y++) {
+        for (int xx = 0; xx < wd; xx++) {
+          for (int k = 0; k < ch; k++) {
+            chw[(k * h + y) * wd + xx] = data[(y * wd + xx) * ch + k];
+          }
+        }
+      }
+      data = chw;
+      shape = Shape.of(ch, h, wd);
+    }
+    String slope = initializer(c.layer() + "/alpha", shape, data);
+    return new Value(emit(c.base(), new Op.PRelu(), List.of(x.ir(), slope), c.base(), x.shape()), x.shape(), null);
+  }
+
+  /** Multiply / Subtract: left to right over the inputs, with broadcasting. */
+  private Value elementwise(Call c, List<Value> ins, Op op) {
+    if (ins.size() < 2 || (op instanceof Op.Sub && ins.size() != 2)) {
+      throw format("layer '" + c.layer() + "' (" + c.className() + ") has " + ins.size() + " input(s)");
+    }
+    int[] shape = plain(c, ins.get(0)).shape();
+    for (Value v : ins.subList(1, ins.size())) {
+      shape = broadcast(c, shape, plain(c, v).shape());
+    }
+    String acc = ins.get(0).ir();
+    for (int i = 1; i < ins.size(); i++) {
+      boolean last = i == ins.size() - 1;
+      acc = emit(i == 1 ? c.base() : c.base() + "/" + i, op, List.of(acc, ins.get(i).ir()),
+          last ? c.base() : c.base() + "/partial" + i, shape);
+    }
+    return new Value(acc, shape, null);
+  }
+
+  private Value globalMaxPool(Call c, Value x) {
+    requireChannelsLast(c);
+    requireRank(c, x, 4);
+    boolean keep = c.config().path("keepdims").asBoolean(false);
+    int[] kept = {x.shape()[0], 1, 1, x.shape()[3]};
+    if (keep) {
+      return new Value(emit(c.base(), new Op.GlobalMaxPool(), List.of(x.ir()), c.base(), kept), kept, null);
+    }
+    String gmp = emit(c.base(), new Op.GlobalMaxPool(), List.of(x.ir()), c.base() + "/pooled", kept);
+    int[] out = {x.shape()[0], x.shape()[3]};
+    return new Value(emit(c.base() + "/flatten", new Op.Flatten(1), List.of(gmp), c.base(), out), out, null);
+  }
+
+  /** [N, L, C] to [N, C] (or [N, 1, C] with keepdims): the mean over the steps. */
+  private Value globalAveragePool1d(Call c, Value x) {
+    requireChannelsLast(c);
+    requireRank(c, x, 3);
+    boolean keep = c.config().path("keepdims").asBoolean(false);
+    int[] out = keep ? new int[] {x.shape()[0], 1, x.shape()[2]} : new int[] {x.shape()[0], x.shape()[2]};
+    return new Value(emit(c.base(), new Op.ReduceMean(ImmutableIntArray.of(1), keep), List.of(x.ir()), c.base(), out), out, null);
+  }
+
+  /** [N, L, C] to [N, C]: transposed to [N, C, L], GlobalMaxPool over L, flattened. */
+  private Value globalMaxPool1d(Call c, Value x) {
+    requireChannelsLast(c);
+    requireRank(c, x, 3);
+    boolean keep = c.config().path("keepdims").asBoolean(false);
+    int n = x.shape()[0];
+    int ch = x.shape()[2];
+    String ncl = emit(c.base() + "/to_ncl", new Op.Transpose(ImmutableIntArray.of(0, 2, 1)), List.of(x.ir()), c.base() + "/ncl",
+        new int[] {n, ch, x.shape()[1]});
+    String pooled = emit(c.base(), new Op.GlobalMaxPool(), List.of(ncl), c.base() + "/pooled", new int[] {n, ch, 1});
+    if (keep) {
+      int[] out = {n, 1, ch};
+      return new Value(emit(c.base() + "/to_nlc", new Op.Transpose(ImmutableIntArray.of(0, 2, 1)), List.of(pooled), c.base(), out),
+          out, null);
+    }
+    int[] out = {n, ch};
+    return new Value(emit(c.base() + "/flatten", new Op.Flatten(1), List.of(pooled), c.base(), out), out, null);
+  }
+
+  /** MaxPooling1D / AveragePooling1D on [N, L, C], as a 1-D pool of the transposed [N, C, L]. */
+  private Value pool1d(Call c, Value x, boolean average) {
+    requireChannelsLast(c);
+    requireRank(c, x, 3);
+    int k = ints(c, "pool_size", 1, new int[] {2})[0];
+    JsonNode strides = c.config().get("strides");
+    int st = strides == null || strides.isNull() ? k : ints(c, "strides", 1, new int[] {k})[0];
+    String mode = optText(c.config(), "padding", "valid");
+    Padding pad;
+    if (mode.equals("valid")) {
+      pad = Padding.valid();
+    } else if (mode.equals("same")) {
+      pad = Padding.sameUpper();
+    } else {
+      throw new UnsupportedOpException(c.layer(), c.className(), "padding '" + mode + "' in " + where);
+    }
+    int len = x.shape()[1] == Shape.UNKNOWN ? Shape.UNKNOWN : ShapeInference.windowOutputs(new int[] {x.shape()[1]},
+        ImmutableIntArray.of(k), ImmutableIntArray.of(st), ImmutableIntArray.of(1), pad, false)[0];
+    if (len == 0) {
+      throw format("layer '" + c.layer() + "' (" + c.className() + "): pool " + k + " does not fit an input of length " + x.shape()[1]);
+    }
+    int n = x.shape()[0];
+    int ch = x.shape()[2];
+    ImmutableIntArray swap = ImmutableIntArray.of(0, 2, 1);
+    String ncl = emit(c.base() + "/to_ncl", new Op.Transpose(swap), List.of(x.ir()), c.base() + "/ncl", new int[] {n, ch, x.shape()[1]});
+    // Keras averages only real cells under "same" padding.
+    Op op = average ? new Op.AveragePool(ImmutableIntArray.of(k), ImmutableIntArray.of(st), pad, false, false)
+        : new Op.MaxPool(ImmutableIntArray.of(k), ImmutableIntArray.of(st), ImmutableIntArray.of(1), pad, false);
+    String pooled = emit(c.base() + "/pool", op, List.of(ncl), c.base() + "/pooled", new int[] {n, ch, len});
+    int[] out = {n, len, ch};
+    return new Value(emit(c.base(), new Op.Transpose(swap), List.of(pooled), c.base(), out), out, null);
+  }
+
+  /** Nearest: each pixel repeated; bilinear: TensorFlow's resize with half-pixel centers. */
+  private Value upSampling(Call c, Value x) {
+    requireChannelsLast(c);
+    requireRank(c, x, 4);
+    int[] size = ints(c, "size", 2, new int[] {2, 2});
+    String interp = optText(c.config(), "interpolation", "nearest");
+    Op op;
+    if (interp.equals("nearest")) {
+      op = new Op.Resize("nearest", "asymmetric", "floor", com.google.common.collect.ImmutableList.of(1f, 1f, (float) size[0],
+          (float) size[1]));
+    } else if (interp.equals("bilinear")) {
+      op = new Op.Resize("linear", "half_pixel", "round_prefer_floor", com.google.common.collect.ImmutableList.of(1f, 1f,
+          (float) size[0], (float) size[1]));
+    } else {
+      throw new UnsupportedOpException(c.layer(), "UpSampling2D", "interpolation '" + interp + "' in " + where);
+    }
+    int[] s = x.shape();
+    int[] out = {s[0], s[1] == Shape.UNKNOWN ? s[1] : s[1] * size[0], s[2] == Shape.UNKNOWN ? s[2] : s[2] * size[1], s[3]};
+    return new Value(emit(c.base(), op, List.of(x.ir()), c.base(), out), out, null);
+  }
+
   /** Kernel size, strides and dilations of a Conv2D-like layer. */
   private record ConvWindow(int[] kernel, int[] strides, int[] dilations) {}
 
@@ -611,7 +879,16 @@ final class KerasImporter {
     if (op == null) {
       return x;
     }
-    return new Value(emit(c.base(), op, List.of(x.ir()), c.base(), x.shape()), x.shape(), null);
+    return new Value(emitActivation(c.base(), act, op, x.ir(), c.base(), x.shape()), x.shape(), null);
+  }
+
+  /** The activation node(s) on {@code in}; swish/silu is x * sigmoid(x). */
+  private String emitActivation(String nodeName, String act, Op op, String in, String out, int[] shape) {
+    if (act.equals("swish") || act.equals("silu")) {
+      String sig = emit(nodeName + "/sigmoid", op, List.of(in), out + "/sigmoid", shape);
+      return emit(nodeName, new Op.Mul(), List.of(in, sig), out, shape);
+    }
+    return emit(nodeName, op, List.of(in), out, shape);
   }
 
   private Value reluLayer(Call c, Value x) {
@@ -772,7 +1049,7 @@ final class KerasImporter {
       y = emit(c.base() + "/to_nchw", new Op.Transpose(TO_NCHW), List.of(y), actOp == null ? c.base() : c.base() + "/nchw", out);
     }
     if (actOp != null) {
-      y = emit(c.base() + "/" + act, actOp, List.of(y), c.base(), out);
+      y = emitActivation(c.base() + "/" + act, act, actOp, y, c.base(), out);
     }
     return new Value(y, out, null);
   }
@@ -886,7 +1163,7 @@ final class KerasImporter {
     Op actOp = activationOp(c, act, new Value("", out, null));
     String y = emit(c.base(), op, inputs, actOp == null ? c.base() : c.base() + "/preact", out);
     if (actOp != null) {
-      y = emit(c.base() + "/" + act, actOp, List.of(y), c.base(), out);
+      y = emitActivation(c.base() + "/" + act, act, actOp, y, c.base(), out);
     }
     return new Value(y, out, null);
   }

@@ -29,10 +29,10 @@ import java.util.Set;
  *       Q/DQ, INT8 weight + DQ, INT32 bias + DQ. Conv's output is always quantized (QLinearConv
  *       needs it); Gemm/MatMul's only when a consumer reads it quantized (QGemm and
  *       MatMulIntegerToFloat can output FP32, so logits feeding a FP32 Softmax stay exact).
- *   <li>ELEMENTWISE — Add, Mul, Concat, AveragePool, GlobalAveragePool, Sigmoid, MatMul of two
+ *   <li>ELEMENTWISE — Add, Mul, Concat, AveragePool, GlobalAveragePool, Sigmoid, LeakyRelu, MatMul of two
  *       activations, and ReLU/Clip that could not be folded but follow a quantized op: every
  *       input and the output quantized, the output with its own calibrated range.
- *   <li>PASSTHROUGH — MaxPool, Flatten, Reshape, Transpose: quantized when their input is
+ *   <li>PASSTHROUGH — MaxPool, GlobalMaxPool, Flatten, Reshape, Transpose, Slice, nearest Resize: quantized when their input is
  *       quantized anyway or a quantized op reads their output; the output then shares the
  *       input's scale and zero point, so ONNX Runtime drops the Q/DQ pair and moves bytes.
  *   <li>FLOAT — everything else (Softmax by design, BatchNorm that could not be folded, ops
@@ -304,6 +304,29 @@ final class QdqPlacement {
     @Override
     public BaseRole maxPool(Op.MaxPool op) {
       return BaseRole.of(Role.PASSTHROUGH);
+    }
+
+    /** ONNX Runtime runs DequantizeLinear -> LeakyRelu -> QuantizeLinear as QLinearLeakyRelu (a lookup table). */
+    @Override
+    public BaseRole leakyRelu(Op.LeakyRelu op) {
+      return BaseRole.of(Role.ELEMENTWISE);
+    }
+
+    /** Maximum, slicing and nearest-neighbour resizing only select elements: the input's scale fits the output. */
+    @Override
+    public BaseRole globalMaxPool(Op.GlobalMaxPool op) {
+      return BaseRole.of(Role.PASSTHROUGH);
+    }
+
+    @Override
+    public BaseRole slice(Op.Slice op) {
+      return BaseRole.of(Role.PASSTHROUGH);
+    }
+
+    @Override
+    public BaseRole resize(Op.Resize op) {
+      return op.mode().equals("nearest") ? BaseRole.of(Role.PASSTHROUGH)
+          : new BaseRole(Role.FLOAT, "linear Resize is kept FP32 (only nearest Resize is quantized)", null);
     }
 
     @Override

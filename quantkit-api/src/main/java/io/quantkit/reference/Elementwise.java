@@ -42,8 +42,19 @@ final class Elementwise {
     return y;
   }
 
+  /** An element-wise float function of two arguments. */
+  @FunctionalInterface
+  interface FloatBinary {
+    float apply(float a, float b);
+  }
+
   /** A + B (add) or A * B with numpy broadcasting to {@code out}. */
   static float[] binary(float[] a, Shape as, float[] b, Shape bs, Shape out, boolean add) {
+    return add ? binary(a, as, b, bs, out, (p, q) -> p + q) : binary(a, as, b, bs, out, (p, q) -> p * q);
+  }
+
+  /** f(A, B) with numpy broadcasting to {@code out}. */
+  static float[] binary(float[] a, Shape as, float[] b, Shape bs, Shape out, FloatBinary f) {
     int size = out.size();
     float[] y = new float[size];
     if (size == 0) {
@@ -51,7 +62,7 @@ final class Elementwise {
     }
     if (as.equals(bs)) {
       for (int i = 0; i < size; i++) {
-        y[i] = add ? a[i] + b[i] : a[i] * b[i];
+        y[i] = f.apply(a[i], b[i]);
       }
       return y;
     }
@@ -73,7 +84,7 @@ final class Elementwise {
       for (int j = 0; j < inner; j++) {
         float va = a[offA + j * ia];
         float vb = b[offB + j * ib];
-        y[o + j] = add ? va + vb : va * vb;
+        y[o + j] = f.apply(va, vb);
       }
       for (int d = idx.length - 1; d >= 0; d--) {
         if (++idx[d] < dims[d]) {

@@ -238,6 +238,96 @@ final class Kernels implements Op.Visitor<Kernels.Kernel> {
     });
   }
 
+  @Override
+  public Kernel sub(Op.Sub op) {
+    return floats((w, in, out) -> Value.floats(out, Elementwise.binary(in[0].floats(), in[0].shape, in[1].floats(),
+        in[1].shape, out, (a, b) -> a - b)));
+  }
+
+  @Override
+  public Kernel div(Op.Div op) {
+    return floats((w, in, out) -> Value.floats(out, Elementwise.binary(in[0].floats(), in[0].shape, in[1].floats(),
+        in[1].shape, out, (a, b) -> a / b)));
+  }
+
+  @Override
+  public Kernel tanh(Op.Tanh op) {
+    return unary(v -> (float) Math.tanh(v));
+  }
+
+  @Override
+  public Kernel leakyRelu(Op.LeakyRelu op) {
+    float alpha = op.alpha();
+    return unary(v -> v >= 0 ? v : alpha * v);
+  }
+
+  @Override
+  public Kernel hardSigmoid(Op.HardSigmoid op) {
+    float alpha = op.alpha();
+    float beta = op.beta();
+    return unary(v -> Math.max(0f, Math.min(1f, alpha * v + beta)));
+  }
+
+  @Override
+  public Kernel pRelu(Op.PRelu op) {
+    return floats((w, in, out) -> {
+      float[] x = in[0].floats();
+      float[] slope = Elementwise.binary(new float[] {1f}, Shape.of(), in[1].floats(), in[1].shape, out, (a, b) -> b);
+      float[] y = new float[x.length];
+      for (int i = 0; i < x.length; i++) {
+        y[i] = x[i] >= 0 ? x[i] : x[i] * slope[i];
+      }
+      return Value.floats(out, y);
+    });
+  }
+
+  @Override
+  public Kernel globalMaxPool(Op.GlobalMaxPool op) {
+    return anyType((w, in, out) -> {
+      float[] y = Shaping.globalMax(in[0].asFloats(), in[0].shape);
+      return in[0].type == DataType.FLOAT32 ? Value.floats(out, y) : Value.ints(in[0].type, out, toInts(y));
+    });
+  }
+
+  @Override
+  public Kernel pad(Op.Pad op) {
+    return floats((w, in, out) -> Shaping.pad(in[0], op, out));
+  }
+
+  @Override
+  public Kernel slice(Op.Slice op) {
+    return anyType((w, in, out) -> Shaping.slice(in[0], op, out));
+  }
+
+  @Override
+  public Kernel reduceMean(Op.ReduceMean op) {
+    return floats((w, in, out) -> Value.floats(out, Shaping.reduceMean(in[0].floats(), in[0].shape, op)));
+  }
+
+  @Override
+  public Kernel resize(Op.Resize op) {
+    // Nearest only copies elements, so quantized inputs resize exactly; linear computes in float.
+    return op.mode().equals("nearest") ? anyType((w, in, out) -> Shaping.resize(in[0], op, out))
+        : floats((w, in, out) -> Shaping.resize(in[0], op, out));
+  }
+
+  /** An element-wise float function. */
+  private static Kernel unary(FloatUnary f) {
+    return floats((w, in, out) -> {
+      float[] x = in[0].floats();
+      float[] y = new float[x.length];
+      for (int i = 0; i < x.length; i++) {
+        y[i] = f.apply(x[i]);
+      }
+      return Value.floats(out, y);
+    });
+  }
+
+  @FunctionalInterface
+  private interface FloatUnary {
+    float apply(float x);
+  }
+
   private static Value arg(Value[] in, int i) {
     return i < in.length ? in[i] : null;
   }

@@ -56,6 +56,8 @@ final class OnnxImporter {
   private int opset;
 
   private final Map<String, Tensor> constants = new LinkedHashMap<>();
+  /** Folded INT64 shape values holding placeholders for unknown dimensions (see OnnxFolding#UNKNOWN_DIM). */
+  private final Set<String> symbolic = new HashSet<>();
   private final Map<String, ValueInfo> known = new HashMap<>();
   private final Map<String, String> alias = new HashMap<>();
   private final List<Node> nodes = new ArrayList<>();
@@ -123,7 +125,11 @@ final class OnnxImporter {
       b.node(n);
     }
     outputs.forEach(b::output);
-    constants.forEach(b::initializer);
+    constants.forEach((name, t) -> {
+      if (!symbolic.contains(name)) {
+        b.initializer(name, t);
+      }
+    });
     carryMetadata(b, g);
     try {
       Graph graph = b.build();
@@ -482,6 +488,15 @@ final class OnnxImporter {
       return fresh;
     }
 
+    boolean isSymbolic(String tensor) {
+      return symbolic.contains(tensor);
+    }
+
+    void defineSymbolic(String tensor, Tensor value) {
+      defineConstant(tensor, value);
+      symbolic.add(tensor);
+    }
+
     void defineConstant(String tensor, Tensor value) {
       constants.put(tensor, value);
       known.put(tensor, new ValueInfo(tensor, value.type(), value.shape()));
@@ -536,7 +551,9 @@ final class OnnxImporter {
         unknownOutputs.addAll(p.getOutputList());
         return;
       }
-      importer.convert(c);
+      if (!OnnxFolding.tryFold(c)) {
+        importer.convert(c);
+      }
     } catch (UnsupportedOpException e) {
       unsupported.add(UnsupportedNode.of(e));
       unknownOutputs.addAll(p.getOutputList());

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.quantkit.ir.Node;
 import io.quantkit.ir.Op;
 import io.quantkit.ir.Padding;
+import io.quantkit.ir.ShapeInference;
 import io.quantkit.ir.ValueInfo;
 import io.quantkit.onnx.proto.Onnx.AttributeProto;
 import io.quantkit.onnx.proto.Onnx.NodeProto;
@@ -65,6 +66,30 @@ final class OnnxOps {
       .put("Constant", OnnxOps::constant)
       .put("Identity", OnnxOps::identity)
       .put("Dropout", OnnxOps::dropout)
+      .put("Unsqueeze", OnnxOps::unsqueeze)
+      .put("Squeeze", OnnxOps::squeeze)
+      .put("ConstantOfShape", OnnxOps::foldOnly)
+      .put("Shape", OnnxOps::foldOnly)
+      .put("Size", OnnxOps::foldOnly)
+      .put("Gather", OnnxOps::foldOnly)
+      .put("Cast", OnnxOps::cast)
+      .put("Sub", c -> binary(c, new Op.Sub()))
+      .put("Div", c -> binary(c, new Op.Div()))
+      .put("Tanh", c -> unaryFloat(c, new Op.Tanh()))
+      .put("LeakyRelu", c -> unaryFloat(c, new Op.LeakyRelu(c.attrs.getFloat("alpha", 0.01f)), "alpha"))
+      .put("HardSigmoid", c -> unaryFloat(c, new Op.HardSigmoid(c.attrs.getFloat("alpha", 0.2f),
+          c.attrs.getFloat("beta", 0.5f)), "alpha", "beta"))
+      .put("PRelu", OnnxOps::pRelu)
+      .put("GlobalMaxPool", OnnxOps::globalMaxPool)
+      .put("Pad", OnnxOps::pad)
+      .put("Slice", OnnxOps::slice)
+      .put("Split", OnnxOps::split)
+      .put("ReduceMean", OnnxOps::reduceMean)
+      .put("Resize", OnnxOps::resize)
+      .put("Upsample", OnnxOps::resize)
+      .put("Neg", OnnxOps::foldOnly)
+      .put("Sqrt", OnnxOps::foldOnly)
+      .put("Reciprocal", OnnxOps::foldOnly)
       .build();
 
   // ---------------------------------------------------------------- import
@@ -265,6 +290,9 @@ final class OnnxOps {
         throw c.malformed("target shape '" + c.in(1) + "' is " + t.type() + " " + t.shape() + ", expected a 1-D INT64 tensor");
       }
       target = t.toLongArray();
+      if (c.isSymbolic(c.in(1))) {
+        target = resolvePlaceholders(c, target);
+      }
       if (c.attrs.getInt("allowzero", 0) != 0) {
         for (long v : target) {
           if (v == 0) {
@@ -281,6 +309,28 @@ final class OnnxOps {
       shape[i] = (int) target[i];
     }
     c.emit(new Op.Reshape(ImmutableIntArray.copyOf(shape)), List.of(c.in(0)));
+  }
+
+  /**
+   * A target shape computed from the Shape of a tensor with unknown dimensions: the unknown
+   * dimension i, at position i of the target, is "copy the input's dimension" (0) when the
+   * reshaped tensor has the same unknown dimension there (the usual dynamic batch).
+   */
+  private static long[] resolvePlaceholders(OnnxImporter.Ctx c, long[] target) {
+    ValueInfo x = c.infoOf(0);
+    long[] out = target.clone();
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] > OnnxFolding.UNKNOWN_DIM) {
+        continue;
+      }
+      long axis = OnnxFolding.UNKNOWN_DIM - out[i];
+      if (axis != i || x == null || i >= x.shape().rank() || x.shape().dim(i) != Shape.UNKNOWN
+          || c.attrs.getInt("allowzero", 0) != 0) {
+        throw c.unsupported("a target shape that uses unknown dimension " + axis + " of another tensor at position " + i);
+      }
+      out[i] = 0;
+    }
+    return out;
   }
 
   private static void gemm(OnnxImporter.Ctx c) {
@@ -480,7 +530,8 @@ final class OnnxOps {
       }
       c.expectType(i, DataType.FLOAT32);
     }
-    c.emit(new Op.Sum(), c.inputs);
+    // Two inputs are an Add, which ONNX Runtime runs as an integer kernel (QLinearAdd) when quantized.
+    c.emit(c.inputs.size() == 2 ? new Op.Add() : new Op.Sum(), c.inputs);
   }
 
   private static void hardSwish(OnnxImporter.Ctx c) {
@@ -568,6 +619,392 @@ final class OnnxOps {
       }
     }
     c.passThrough();
+  }
+
+  private static void unaryFloat(OnnxImporter.Ctx c, Op op, String... attrs) {
+    Set<String> allowed = new java.util.HashSet<>(Arrays.asList(attrs));
+    if (c.opset < 6) {
+      allowed.add("consumed_inputs");
+    }
+    c.attrs.allowOnly(allowed);
+    c.requireInputs(1, 1);
+    c.expectType(0, DataType.FLOAT32);
+    c.emit(op, List.of(c.in(0)));
+  }
+
+  /** The slope broadcasts to X (opset 7+: unidirectionally; older files used [C] slopes on [N, C, ...]). */
+  private static void pRelu(OnnxImporter.Ctx c) {
+    c.attrs.allowOnly(c.opset < 6 ? Set.of("consumed_inputs") : Set.of());
+    c.requireInputs(2, 2);
+    c.expectType(0, DataType.FLOAT32);
+    c.expectType(1, DataType.FLOAT32);
+    String slope = c.in(1);
+    ValueInfo x = c.infoOf(0);
+    Tensor s = c.constantOrNull(slope);
+    if (c.opset < 7 && x != null && s != null && s.shape().rank() == 1 && x.shape().rank() > 2 && s.size() > 1) {
+      int[] dims = new int[x.shape().rank() - 1];
+      Arrays.fill(dims, 1);
+      dims[0] = s.size();
+      slope = c.addConstant(slope + "_aligned", s.reshape(Shape.of(dims)));
+    }
+    c.emit(new Op.PRelu(), List.of(c.in(0), slope));
+  }
+
+  private static void globalMaxPool(OnnxImporter.Ctx c) {
+    c.attrs.allowOnly(Set.of());
+    c.requireInputs(1, 1);
+    c.expectType(0, DataType.FLOAT32, DataType.INT8, DataType.UINT8);
+    c.emit(new Op.GlobalMaxPool(), List.of(c.in(0)));
+  }
+
+  /** Opset 1: attribute paddings; 2-10: attributes pads and value; 11+: inputs pads, constant_value, axes (18+). */
+  private static void pad(OnnxImporter.Ctx c) {
+    long[] pads;
+    float value;
+    ValueInfo x = c.infoOf(0);
+    if (x == null) {
+      throw c.unsupported("Pad of a tensor of unknown rank");
+    }
+    int r = x.shape().rank();
+    if (c.opset < 11) {
+      c.attrs.allowOnly(Set.of("mode", "pads", "paddings", "value"));
+      c.requireInputs(1, 1);
+      pads = c.attrs.getLongs(c.opset < 2 ? "paddings" : "pads");
+      if (pads == null) {
+        throw c.malformed("pads is required");
+      }
+      value = c.attrs.getFloat("value", 0f);
+    } else {
+      c.attrs.allowOnly(Set.of("mode"));
+      c.requireInputs(2, 4);
+      pads = c.constant(1, "the pads").toLongArray();
+      value = c.in(2).isEmpty() ? 0f : scalar(c, 2, "Pad constant_value");
+      if (!c.in(3).isEmpty()) {
+        long[] axes = c.constant(3, "Pad axes").toLongArray();
+        if (pads.length != 2 * axes.length) {
+          throw c.malformed("pads " + Arrays.toString(pads) + " need " + 2 * axes.length + " values for axes " + Arrays.toString(axes));
+        }
+        long[] full = new long[2 * r];
+        for (int i = 0; i < axes.length; i++) {
+          int a = (int) (axes[i] < 0 ? axes[i] + r : axes[i]);
+          if (a < 0 || a >= r) {
+            throw c.malformed("axis " + axes[i] + " out of range for rank " + r);
+          }
+          full[a] = pads[i];
+          full[a + r] = pads[i + axes.length];
+        }
+        pads = full;
+      }
+    }
+    c.expectType(0, DataType.FLOAT32);
+    if (pads.length != 2 * r) {
+      throw c.malformed("pads " + Arrays.toString(pads) + " need " + 2 * r + " values for input " + x.shape());
+    }
+    int[] p = new int[pads.length];
+    for (int i = 0; i < p.length; i++) {
+      if (pads[i] < 0) {
+        throw c.unsupported("negative pads (cropping) " + Arrays.toString(pads));
+      }
+      if (pads[i] > Integer.MAX_VALUE) {
+        throw c.malformed("pads " + Arrays.toString(pads) + " out of range");
+      }
+      p[i] = (int) pads[i];
+    }
+    String mode = c.attrs.getString("mode", "constant");
+    if (!Set.of("constant", "reflect", "edge").contains(mode)) {
+      throw c.unsupported("Pad mode '" + mode + "'");
+    }
+    c.emit(new Op.Pad(mode, ImmutableIntArray.copyOf(p), value), List.of(c.in(0)));
+  }
+
+  private static int clampInt(long v) {
+    return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
+  }
+
+  /** Opsets 1-9: attributes starts, ends, axes; 10+: inputs starts, ends, axes, steps (constants). */
+  private static void slice(OnnxImporter.Ctx c) {
+    long[] starts;
+    long[] ends;
+    long[] axes;
+    long[] steps = null;
+    if (c.opset < 10) {
+      c.attrs.allowOnly(Set.of("starts", "ends", "axes"));
+      c.requireInputs(1, 1);
+      starts = c.attrs.getLongs("starts");
+      ends = c.attrs.getLongs("ends");
+      axes = c.attrs.getLongs("axes");
+      if (starts == null || ends == null) {
+        throw c.malformed("starts and ends are required");
+      }
+    } else {
+      c.attrs.allowOnly(Set.of());
+      c.requireInputs(3, 5);
+      starts = c.constant(1, "Slice starts").toLongArray();
+      ends = c.constant(2, "Slice ends").toLongArray();
+      axes = c.in(3).isEmpty() ? null : c.constant(3, "Slice axes").toLongArray();
+      steps = c.in(4).isEmpty() ? null : c.constant(4, "Slice steps").toLongArray();
+    }
+    int n = starts.length;
+    if (axes == null) {
+      axes = new long[n];
+      for (int i = 0; i < n; i++) {
+        axes[i] = i;
+      }
+    }
+    if (steps == null) {
+      steps = new long[n];
+      Arrays.fill(steps, 1);
+    }
+    if (ends.length != n || axes.length != n || steps.length != n) {
+      throw c.malformed("starts, ends, axes and steps differ in length");
+    }
+    int[] s = new int[n];
+    int[] e = new int[n];
+    int[] a = new int[n];
+    int[] st = new int[n];
+    for (int i = 0; i < n; i++) {
+      if (steps[i] == 0) {
+        throw c.malformed("step 0");
+      }
+      s[i] = clampInt(starts[i]);
+      e[i] = clampInt(ends[i]);
+      a[i] = clampInt(axes[i]);
+      st[i] = clampInt(steps[i]);
+    }
+    c.emit(new Op.Slice(ImmutableIntArray.copyOf(s), ImmutableIntArray.copyOf(e), ImmutableIntArray.copyOf(a),
+        ImmutableIntArray.copyOf(st)), List.of(c.in(0)));
+  }
+
+  /**
+   * One Slice per output. The parts: attribute split (before 13), input split (13+), or equal
+   * parts (num_outputs from 18, else the output count), the last one smaller when uneven.
+   */
+  private static void split(OnnxImporter.Ctx c) {
+    c.attrs.allowOnly(c.opset < 13 ? Set.of("axis", "split") : Set.of("axis", "num_outputs"));
+    c.requireInputs(1, c.opset < 13 ? 1 : 2);
+    ValueInfo x = c.infoOf(0);
+    if (x == null) {
+      throw c.unsupported("Split of a tensor of unknown shape");
+    }
+    int r = x.shape().rank();
+    int axis = c.attrs.getIntExact("axis", 0);
+    axis = axis < 0 ? axis + r : axis;
+    if (axis < 0 || axis >= r) {
+      throw c.malformed("axis " + c.attrs.getInt("axis", 0) + " out of range for rank " + r);
+    }
+    int dim = x.shape().dim(axis);
+    int outs = c.proto.getOutputCount();
+    long[] parts = c.opset < 13 ? c.attrs.getLongs("split") : c.in(1).isEmpty() ? null : c.constant(1, "Split sizes").toLongArray();
+    if (parts == null) {
+      if (dim == Shape.UNKNOWN) {
+        throw c.unsupported("equal Split of the axis " + axis + " of unknown size");
+      }
+      int k = c.attrs.has("num_outputs") ? c.attrs.getIntExact("num_outputs", outs) : outs;
+      if (k != outs || k < 1) {
+        throw c.malformed("num_outputs " + k + " but " + outs + " outputs");
+      }
+      int chunk = (dim + k - 1) / k;
+      parts = new long[k];
+      for (int i = 0; i < k; i++) {
+        parts[i] = Math.max(0, Math.min(chunk, dim - (long) i * chunk));
+      }
+    }
+    if (parts.length != outs) {
+      throw c.malformed(parts.length + " split sizes for " + outs + " outputs");
+    }
+    long start = 0;
+    for (int i = 0; i < outs; i++) {
+      long end = start + parts[i];
+      if (!c.out(i).isEmpty()) {
+        Op.Slice op = new Op.Slice(ImmutableIntArray.of(clampInt(start)), ImmutableIntArray.of(clampInt(end)),
+            ImmutableIntArray.of(axis), ImmutableIntArray.of(1));
+        c.emit(i == 0 ? c.name : c.fresh(c.name + "_" + i), op, List.of(c.in(0)), c.out(i));
+      }
+      start = end;
+    }
+    if (dim != Shape.UNKNOWN && start != dim) {
+      throw c.malformed("split sizes " + Arrays.toString(parts) + " do not add up to the axis size " + dim);
+    }
+  }
+
+  /** Axes: attribute before opset 18, optional input from 18 (noop_with_empty_axes honoured). */
+  private static void reduceMean(OnnxImporter.Ctx c) {
+    long[] axes;
+    if (c.opset < 18) {
+      c.attrs.allowOnly(Set.of("axes", "keepdims"));
+      c.requireInputs(1, 1);
+      axes = c.attrs.getLongs("axes");
+    } else {
+      c.attrs.allowOnly(Set.of("keepdims", "noop_with_empty_axes"));
+      c.requireInputs(1, 2);
+      axes = c.in(1).isEmpty() ? null : c.constant(1, "ReduceMean axes").toLongArray();
+      if ((axes == null || axes.length == 0) && c.attrs.getInt("noop_with_empty_axes", 0) != 0) {
+        c.passThrough();
+        return;
+      }
+    }
+    c.expectType(0, DataType.FLOAT32);
+    int[] a = axes == null ? new int[0] : Arrays.stream(axes).mapToInt(OnnxOps::clampInt).toArray();
+    c.emit(new Op.ReduceMean(ImmutableIntArray.copyOf(a), c.attrs.getInt("keepdims", 1) != 0), List.of(c.in(0)));
+  }
+
+  /**
+   * Upsample (opsets 7-9: scales as attribute, then input) and Resize (10: scales; 11+: roi,
+   * scales or sizes). Before opset 11 the coordinates are "asymmetric" and nearest rounds down
+   * (plain replication for integer scales).
+   */
+  private static void resize(OnnxImporter.Ctx c) {
+    boolean upsample = c.op.equals("Upsample");
+    boolean old = upsample || c.opset < 11;
+    ValueInfo x = c.infoOf(0);
+    if (x == null) {
+      throw c.unsupported(c.op + " of a tensor of unknown rank");
+    }
+    int r = x.shape().rank();
+    float[] scales = null;
+    if (upsample && c.opset < 9) {
+      c.attrs.allowOnly(Set.of("mode", "scales", "height_scale", "width_scale"));
+      c.requireInputs(1, 1);
+      scales = c.attrs.getFloats("scales");
+      if (scales == null) {
+        throw c.unsupported("Upsample without a scales attribute");
+      }
+    } else if (old) {
+      c.attrs.allowOnly(Set.of("mode"));
+      c.requireInputs(2, 2);
+      scales = c.constant(1, c.op + " scales").toFloatArray();
+    } else {
+      c.attrs.allowOnly(Set.of("mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside",
+          "extrapolation_value", "antialias", "axes", "keep_aspect_ratio_policy"));
+      c.requireInputs(1, 4);
+      if (c.attrs.getInt("antialias", 0) != 0) {
+        throw c.unsupported("antialias");
+      }
+      if (c.attrs.has("axes") || !c.attrs.getString("keep_aspect_ratio_policy", "stretch").equals("stretch")) {
+        throw c.unsupported("axes / keep_aspect_ratio_policy");
+      }
+      if (c.attrs.getString("coordinate_transformation_mode", "half_pixel").equals("tf_crop_and_resize")) {
+        throw c.unsupported("coordinate_transformation_mode tf_crop_and_resize");
+      }
+      Tensor s = c.in(2).isEmpty() ? null : c.constant(2, "Resize scales");
+      if (s != null && s.size() > 0) {
+        scales = s.toFloatArray();
+      } else {
+        if (c.in(3).isEmpty()) {
+          throw c.malformed("neither scales nor sizes given");
+        }
+        long[] sizes = c.constant(3, "Resize sizes").toLongArray();
+        if (sizes.length != r) {
+          throw c.malformed("sizes " + Arrays.toString(sizes) + " for input " + x.shape());
+        }
+        scales = new float[r];
+        for (int i = 0; i < r; i++) {
+          int d = x.shape().dim(i);
+          if (d == Shape.UNKNOWN) {
+            if (sizes[i] != 1 || i != 0) {
+              throw c.unsupported("Resize to sizes with input dimension " + i + " unknown");
+            }
+            scales[i] = 1f;
+            continue;
+          }
+          float f = (float) sizes[i] / d;
+          // The float quotient can land just below the size; the output size is floor(d * scale).
+          while (ShapeInference.resizedDim(d, f) < sizes[i]) {
+            f = Math.nextUp(f);
+          }
+          scales[i] = f;
+        }
+      }
+    }
+    if (scales.length != r) {
+      throw c.malformed("scales " + Arrays.toString(scales) + " for input " + x.shape());
+    }
+    String mode = c.attrs.getString("mode", "nearest");
+    if (mode.equals("bilinear")) {
+      mode = "linear";
+    }
+    if (!mode.equals("nearest") && !mode.equals("linear")) {
+      throw c.unsupported(c.op + " mode '" + mode + "'");
+    }
+    String coord = old ? "asymmetric" : c.attrs.getString("coordinate_transformation_mode", "half_pixel");
+    if (!Set.of("half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel").contains(coord)) {
+      throw c.unsupported("coordinate_transformation_mode '" + coord + "'");
+    }
+    String nearest = old ? "floor" : c.attrs.getString("nearest_mode", "round_prefer_floor");
+    if (!Set.of("round_prefer_floor", "round_prefer_ceil", "floor", "ceil").contains(nearest)) {
+      throw c.malformed("invalid nearest_mode '" + nearest + "'");
+    }
+    List<Float> sc = new ArrayList<>();
+    for (float f : scales) {
+      if (!(f > 0)) {
+        throw c.malformed("scales " + Arrays.toString(scales) + " must be positive");
+      }
+      sc.add(f);
+    }
+    if (mode.equals("nearest")) {
+      c.expectType(0, DataType.FLOAT32, DataType.INT8, DataType.UINT8);
+    } else {
+      c.expectType(0, DataType.FLOAT32);
+    }
+    c.emit(new Op.Resize(mode, coord, nearest, com.google.common.collect.ImmutableList.copyOf(sc)), List.of(c.in(0)));
+  }
+
+  /** Reached only when {@link OnnxFolding} could not fold the node: its inputs are not constants. */
+  private static void foldOnly(OnnxImporter.Ctx c) {
+    if (c.op.equals("Shape") || c.op.equals("Size")) {
+      ValueInfo x = c.infoOf(0);
+      throw c.unsupported("the input's shape " + (x == null ? "" : x.shape() + " ") + "is not fully known; quantkit folds "
+          + c.op + " only on known shapes");
+    }
+    throw c.unsupported("quantkit folds " + c.op + " only on constant inputs (weight and shape subgraphs)");
+  }
+
+  /** A Cast to the input's own type is the identity; other casts fold on constants only. */
+  private static void cast(OnnxImporter.Ctx c) {
+    c.attrs.allowOnly(Set.of("to", "saturate"));
+    c.requireInputs(1, 1);
+    DataType to = OnnxTypes.fromOnnx(c.attrs.getIntExact("to", 0)).orElse(null);
+    if (to != null && to == c.typeOf(0)) {
+      c.passThrough();
+      return;
+    }
+    foldOnly(c);
+  }
+
+  /** As a Reshape with the output's dimensions (at most one unknown, written as -1). */
+  private static void unsqueeze(OnnxImporter.Ctx c) {
+    c.requireInputs(1, c.opset < 13 ? 1 : 2);
+    ValueInfo x = c.infoOf(0);
+    long[] axes = OnnxFolding.axes(c, true);
+    if (x == null) {
+      throw c.unsupported("Unsqueeze of a tensor of unknown rank");
+    }
+    c.emit(reshapeTo(c, OnnxFolding.unsqueezeDims(c, x.shape().toArray(), axes)), List.of(c.in(0)));
+  }
+
+  private static void squeeze(OnnxImporter.Ctx c) {
+    c.requireInputs(1, c.opset < 13 ? 1 : 2);
+    ValueInfo x = c.infoOf(0);
+    long[] axes = OnnxFolding.axes(c, false);
+    if (x == null) {
+      throw c.unsupported("Squeeze of a tensor of unknown rank");
+    }
+    c.emit(reshapeTo(c, OnnxFolding.squeezeDims(c, x.shape().toArray(), axes)), List.of(c.in(0)));
+  }
+
+  private static Op.Reshape reshapeTo(OnnxImporter.Ctx c, int[] dims) {
+    int[] target = dims.clone();
+    int unknown = 0;
+    for (int i = 0; i < target.length; i++) {
+      if (target[i] == Shape.UNKNOWN) {
+        target[i] = -1;
+        unknown++;
+      }
+    }
+    if (unknown > 1) {
+      throw c.unsupported(c.op + " to " + Arrays.toString(dims) + " with more than one unknown dimension");
+    }
+    return new Op.Reshape(ImmutableIntArray.copyOf(target));
   }
 
   // ---- attribute helpers ----
@@ -825,6 +1262,92 @@ final class OnnxOps {
       b.addAttribute(floatAttr("bias", op.bias()));
       b.addAttribute(intAttr("size", op.size()));
       return single();
+    }
+
+    @Override
+    public List<NodeProto> sub(Op.Sub op) {
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> div(Op.Div op) {
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> tanh(Op.Tanh op) {
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> leakyRelu(Op.LeakyRelu op) {
+      b.addAttribute(floatAttr("alpha", op.alpha()));
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> hardSigmoid(Op.HardSigmoid op) {
+      b.addAttribute(floatAttr("alpha", op.alpha()));
+      b.addAttribute(floatAttr("beta", op.beta()));
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> pRelu(Op.PRelu op) {
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> globalMaxPool(Op.GlobalMaxPool op) {
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> pad(Op.Pad op) {
+      b.addAttribute(stringAttr("mode", op.mode()));
+      inputs = new ArrayList<>(List.of(n.input(0), constants.add(n.name() + "_pads", longs(op.pads()))));
+      if (op.mode().equals("constant") && op.value() != 0f) {
+        inputs.add(constants.add(n.name() + "_value", Tensor.scalar(op.value())));
+      }
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> slice(Op.Slice op) {
+      inputs = new ArrayList<>(List.of(n.input(0), constants.add(n.name() + "_starts", longs(op.starts())),
+          constants.add(n.name() + "_ends", longs(op.ends())), constants.add(n.name() + "_axes", longs(op.axes())),
+          constants.add(n.name() + "_steps", longs(op.steps()))));
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> reduceMean(Op.ReduceMean op) {
+      if (!op.axes().isEmpty()) {
+        b.addAttribute(ints("axes", op.axes()));
+      }
+      b.addAttribute(intAttr("keepdims", op.keepDims() ? 1 : 0));
+      return single();
+    }
+
+    @Override
+    public List<NodeProto> resize(Op.Resize op) {
+      b.addAttribute(stringAttr("mode", op.mode()));
+      b.addAttribute(stringAttr("coordinate_transformation_mode", op.coordinateMode()));
+      b.addAttribute(stringAttr("nearest_mode", op.nearestMode()));
+      float[] sc = new float[op.scales().size()];
+      for (int i = 0; i < sc.length; i++) {
+        sc[i] = op.scales().get(i);
+      }
+      inputs = new ArrayList<>(List.of(n.input(0), "", constants.add(n.name() + "_scales", Tensor.ofFloats(Shape.of(sc.length), sc))));
+      return single();
+    }
+
+    private static Tensor longs(ImmutableIntArray v) {
+      long[] a = new long[v.length()];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = v.get(i);
+      }
+      return Tensor.ofLongs(Shape.of(a.length), a);
     }
 
     private void padding(Padding p) {

@@ -231,6 +231,45 @@ public final class OpCases {
     // rank 3 [N, C, L]: the same arithmetic as "LRN size 3"; ONNX Runtime's kernel takes 4-D input only
     c.add(of("LRN rank 3", new Op.Lrn(3f, 1f, 1f, 3), f(Shape.of(1, 3, 1), 1f / 6, 2f / 15, 3f / 14),
         f(Shape.of(1, 3, 1), 1, 2, 3)));
+    // [5, 7] - [[1], [2]] broadcast to [2, 2]
+    c.add(of("Sub broadcast", new Op.Sub(), f(Shape.of(2, 2), 4, 6, 3, 5), f(Shape.of(2), 5, 7), f(Shape.of(2, 1), 1, 2)));
+    c.add(of("Div by a scalar", new Op.Div(), f(Shape.of(3), 0.5f, -1.5f, 3), f(Shape.of(3), 1, -3, 6), Tensor.scalar(2f)));
+    // tanh(ln 3) = (9 - 1) / (9 + 1) = 0.8; saturating to 1 and -1 far out
+    c.add(of("Tanh", new Op.Tanh(), f(s5, 0, 0.8f, -0.8f, 1, -1), f(s5, 0, ln3, -ln3, 40, -100)));
+    c.add(of("LeakyRelu alpha 0.1", new Op.LeakyRelu(0.1f), f(s5, -0.2f, -0.05f, 0, 3, 7), ramp5));
+    // clamp(0.2 x + 0.5, 0, 1) at -5, -1, 0, 1, 3
+    c.add(of("HardSigmoid", new Op.HardSigmoid(0.2f, 0.5f), f(s5, 0, 0.3f, 0.5f, 0.7f, 1), f(s5, -5, -1, 0, 1, 3)));
+    // per-channel slopes [C, 1, 1] = 0.5, 0.25 on [1, 2, 1, 2]
+    c.add(of("PRelu per channel", new Op.PRelu(), f(Shape.of(1, 2, 1, 2), -0.5f, 2, -1, 3),
+        f(Shape.of(1, 2, 1, 2), -1, 2, -4, 3), f(Shape.of(2, 1, 1), 0.5f, 0.25f)));
+    c.add(of("GlobalMaxPool", new Op.GlobalMaxPool(), f(Shape.of(1, 2, 1, 1), 5, -6),
+        f(Shape.of(1, 2, 2, 2), 1, -2, 5, 3, -7, -6, -8, -9)));
+    // one column of 9 on each side of [[1, 2], [3, 4]]
+    c.add(of("Pad constant", new Op.Pad("constant", ints(0, 1, 0, 1), 9f), f(Shape.of(2, 4), 9, 1, 2, 9, 9, 3, 4, 9),
+        f(Shape.of(2, 2), 1, 2, 3, 4)));
+    // [1, 2, 3] padded 2 before, 1 after: mirrored without repeating the edge, as numpy's "reflect"
+    c.add(of("Pad reflect", new Op.Pad("reflect", ints(0, 2, 0, 1), 0f), f(Shape.of(1, 6), 3, 2, 1, 2, 3, 2),
+        f(Shape.of(1, 3), 1, 2, 3)));
+    c.add(of("Pad edge", new Op.Pad("edge", ints(0, 1, 0, 2), 0f), f(Shape.of(1, 6), 1, 1, 2, 3, 3, 3),
+        f(Shape.of(1, 3), 1, 2, 3)));
+    // columns 1 and 3 of [[0, 1, 2, 3], [4, 5, 6, 7]]; the end clamps to the axis
+    c.add(of("Slice step 2", new Op.Slice(ints(1), ints(Integer.MAX_VALUE), ints(1), ints(2)),
+        f(Shape.of(2, 2), 1, 3, 5, 7), range(Shape.of(2, 4), 0)));
+    // from the last element backwards in steps of 2 to the start: 4, 2, 0
+    c.add(of("Slice negative step", new Op.Slice(ints(-1), ints(Integer.MIN_VALUE), ints(0), ints(-2)),
+        f(Shape.of(3), 4, 2, 0), range(Shape.of(5), 0)));
+    // row means of [[1, 2, 3], [4, 5, 6]], and the mean of all six
+    c.add(of("ReduceMean axis 1 keepdims", new Op.ReduceMean(ints(1), true), f(Shape.of(2, 1), 2, 5), range(Shape.of(2, 3), 1)));
+    c.add(of("ReduceMean all", new Op.ReduceMean(ints(), false), f(Shape.scalar(), 3.5f), range(Shape.of(2, 3), 1)));
+    // each pixel of [[1, 2], [3, 4]] repeated 2 x 2
+    c.add(of("Resize nearest x2", new Op.Resize("nearest", "asymmetric", "floor", ImmutableList.of(1f, 1f, 2f, 2f)),
+        f(Shape.of(1, 1, 4, 4), 1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4), range(Shape.of(1, 1, 2, 2), 1)));
+    // half_pixel: output x at (x + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25, clamped to [0, 1]: 0, 1, 3, 4
+    c.add(of("Resize linear half_pixel", new Op.Resize("linear", "half_pixel", "round_prefer_floor",
+        ImmutableList.of(1f, 1f, 1f, 2f)), f(Shape.of(1, 1, 1, 4), 0, 1, 3, 4), f(Shape.of(1, 1, 1, 2), 0, 4)));
+    // align_corners, 2 -> 3 columns: x at 0, 0.5, 1
+    c.add(of("Resize linear align_corners", new Op.Resize("linear", "align_corners", "round_prefer_floor",
+        ImmutableList.of(1f, 1f, 1f, 1.5f)), f(Shape.of(1, 1, 1, 3), 0, 2, 4), f(Shape.of(1, 1, 1, 2), 0, 4)));
     return c.build();
   }
 }

@@ -51,6 +51,14 @@ final class Protos {
     return a.build();
   }
 
+  static AttributeProto floatsAttr(String name, float... v) {
+    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOATS);
+    for (float x : v) {
+      a.addFloats(x);
+    }
+    return a.build();
+  }
+
   static AttributeProto i(String name, long v) {
     return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
   }

@@ -950,6 +950,100 @@ final class TorchScriptTranslator {
     public String lrn(Op.Lrn op) {
       return TorchScriptTranslator.this.lrn(n, op, x(), pre, names);
     }
+
+    @Override
+    public String sub(Op.Sub op) {
+      return "torch.sub(" + x() + ", " + in.get(1) + ")";
+    }
+
+    @Override
+    public String div(Op.Div op) {
+      return "torch.div(" + x() + ", " + in.get(1) + ")";
+    }
+
+    @Override
+    public String tanh(Op.Tanh op) {
+      return "torch.tanh(" + x() + ")";
+    }
+
+    @Override
+    public String leakyRelu(Op.LeakyRelu op) {
+      return "torch.where(torch.ge(" + x() + ", 0.), " + x() + ", torch.mul(" + x() + ", " + pyFloat(op.alpha()) + "))";
+    }
+
+    @Override
+    public String hardSigmoid(Op.HardSigmoid op) {
+      return "torch.clamp(torch.add(torch.mul(" + x() + ", " + pyFloat(op.alpha()) + "), " + pyFloat(op.beta())
+          + "), 0., 1.)";
+    }
+
+    @Override
+    public String pRelu(Op.PRelu op) {
+      return "torch.where(torch.ge(" + x() + ", 0.), " + x() + ", torch.mul(" + x() + ", " + in.get(1) + "))";
+    }
+
+    @Override
+    public String globalMaxPool(Op.GlobalMaxPool op) {
+      int rank = rankOf(n, 0);
+      int[] dims = new int[rank - 2];
+      for (int i = 0; i < dims.length; i++) {
+        dims[i] = i + 2;
+      }
+      return "torch.amax(" + x() + ", " + list(dims) + ", True)";
+    }
+
+    @Override
+    public String pad(Op.Pad op) {
+      if (!op.mode().equals("constant")) {
+        throw new UnsupportedOpException(n.name(), op.type(), "the pytorch backend translates constant Pad only");
+      }
+      // torch lists (begin, end) pairs from the last axis backwards.
+      int r = op.pads().length() / 2;
+      int[] p = new int[2 * r];
+      for (int i = 0; i < r; i++) {
+        p[2 * i] = op.pads().get(r - 1 - i);
+        p[2 * i + 1] = op.pads().get(2 * r - 1 - i);
+      }
+      return "torch.constant_pad_nd(" + x() + ", " + list(p) + ", " + pyFloat(op.value()) + ")";
+    }
+
+    /** Python slicing with the bounds resolved on the known axis sizes; torch has no negative steps. */
+    @Override
+    public String slice(Op.Slice op) {
+      Shape s = shape(n.input(0));
+      int rank = rankOf(n, 0);
+      String[] idx = new String[rank];
+      java.util.Arrays.fill(idx, ":");
+      for (int i = 0; i < op.axes().length(); i++) {
+        int a = op.axes().get(i) < 0 ? op.axes().get(i) + rank : op.axes().get(i);
+        int step = op.steps().get(i);
+        if (step < 0 || s.dim(a) == Shape.UNKNOWN) {
+          throw new UnsupportedOpException(n.name(), op.type(), "the pytorch backend slices with positive steps along axes"
+              + " of known size only");
+        }
+        int[] b = io.quantkit.ir.ShapeInference.sliceBounds(s.dim(a), op.starts().get(i), op.ends().get(i), step);
+        idx[a] = b[0] + ":" + (b[0] + b[1] * step) + ":" + step;
+      }
+      return x() + "[" + String.join(", ", idx) + "]";
+    }
+
+    @Override
+    public String reduceMean(Op.ReduceMean op) {
+      int rank = rankOf(n, 0);
+      int[] axes = op.axes().toArray();
+      if (axes.length == 0) {
+        axes = new int[rank];
+        for (int i = 0; i < rank; i++) {
+          axes[i] = i;
+        }
+      }
+      return "torch.mean(" + x() + ", " + list(axes) + ", " + (op.keepDims() ? "True" : "False") + ")";
+    }
+
+    @Override
+    public String resize(Op.Resize op) {
+      throw new UnsupportedOpException(n.name(), op.type(), "the pytorch backend does not translate Resize yet");
+    }
   }
 
   /**

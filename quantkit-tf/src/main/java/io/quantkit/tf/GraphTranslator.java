@@ -47,6 +47,27 @@ import org.tensorflow.Output;
  * <p>One method per op type; {@link #translate(Node)} dispatches.
  */
 final class GraphTranslator {
+  /** IR ops this translator does not handle yet; {@link TfBackend#check} reports them. */
+  static final java.util.Set<Class<? extends Op>> UNTRANSLATED = java.util.Set.of();
+
+  /** Why the tf backend cannot run {@code op} as parameterized, or null when it can. */
+  static String refusal(Op op) {
+    if (UNTRANSLATED.contains(op.getClass())) {
+      return "the tf backend does not translate " + op.type() + " yet";
+    }
+    if (op instanceof Op.Pad p && p.mode().equals("edge")) {
+      return "the tf backend pads in constant and reflect modes only";
+    }
+    if (op instanceof Op.Resize r) {
+      boolean spatialOnly = r.scales().size() == 4 && r.scales().get(0) == 1f && r.scales().get(1) == 1f;
+      boolean nearestOk = r.mode().equals("nearest") && r.coordinateMode().equals("asymmetric") && r.nearestMode().equals("floor");
+      if (!spatialOnly || (r.mode().equals("nearest") && !nearestOk)) {
+        return "the tf backend resizes the H and W of 4-D inputs, nearest only with asymmetric coordinates rounded down";
+      }
+    }
+    return null;
+  }
+
   private final Graph ir;
   private final TfGraphBuilder b;
   private final Map<String, ValueInfo> info;
@@ -214,6 +235,61 @@ final class GraphTranslator {
 
       public TfValue lrn(Op.Lrn op) {
         return GraphTranslator.this.lrn(n, op);
+      }
+
+      public TfValue sub(Op.Sub op) {
+        return binary(n, "Sub");
+      }
+
+      public TfValue div(Op.Div op) {
+        return binary(n, "RealDiv");
+      }
+
+      public TfValue tanh(Op.Tanh op) {
+        TfValue x = value(n.input(0));
+        requireFloat(n, x);
+        return unary(n, x, b.op("Tanh", name("tanh")).in(stored(x)).build());
+      }
+
+      public TfValue leakyRelu(Op.LeakyRelu op) {
+        TfValue x = value(n.input(0));
+        requireFloat(n, x);
+        return unary(n, x, b.op("LeakyRelu", name("leaky_relu")).in(stored(x)).attr("alpha", op.alpha()).build());
+      }
+
+      public TfValue hardSigmoid(Op.HardSigmoid op) {
+        TfValue x = value(n.input(0));
+        requireFloat(n, x);
+        Output<?> lin = b.op("AddV2", name("hs_shift")).in(b.op("Mul", name("hs_scale")).in(stored(x))
+            .in(b.scalar(name("hs_alpha"), op.alpha())).build()).in(b.scalar(name("hs_beta"), op.beta())).build();
+        return unary(n, x, b.op("ClipByValue", name("hard_sigmoid")).in(lin).in(b.scalar(name("hs_zero"), 0f))
+            .in(b.scalar(name("hs_one"), 1f)).build());
+      }
+
+      // The ops below depend on axis positions, which this backend may hold channels-last: not
+      // translated yet, so the backend reports them unsupported and the caller can choose another.
+      public TfValue pRelu(Op.PRelu op) {
+        return GraphTranslator.this.pRelu(n);
+      }
+
+      public TfValue globalMaxPool(Op.GlobalMaxPool op) {
+        return GraphTranslator.this.globalPool(n, "Max");
+      }
+
+      public TfValue pad(Op.Pad op) {
+        return GraphTranslator.this.pad(n, op);
+      }
+
+      public TfValue slice(Op.Slice op) {
+        return GraphTranslator.this.slice(n, op);
+      }
+
+      public TfValue reduceMean(Op.ReduceMean op) {
+        return GraphTranslator.this.reduceMean(n, op);
+      }
+
+      public TfValue resize(Op.Resize op) {
+        return GraphTranslator.this.resize(n, op);
       }
     });
   }
@@ -599,6 +675,11 @@ final class GraphTranslator {
   }
 
   private TfValue globalAveragePool(Node n) {
+    return globalPool(n, "Mean");
+  }
+
+  /** Mean or Max over the spatial axes, wherever the input's layout holds them. */
+  private TfValue globalPool(Node n, String tfOp) {
     TfValue x = value(n.input(0));
     requireFloat(n, x);
     int rank = x.rank();
@@ -609,8 +690,123 @@ final class GraphTranslator {
     for (int a = 2; a < rank; a++) {
       axes[a - 2] = inv[a];
     }
-    Output<?> y = b.op("Mean", name("mean")).in(stored).in(b.ints(name("axes"), axes)).attr("keep_dims", true).build();
+    Output<?> y = b.op(tfOp, name(tfOp.toLowerCase())).in(stored).in(b.ints(name("axes"), axes)).attr("keep_dims", true).build();
     return TfValue.of(y, perm, DataType.FLOAT32, shape(n.output()));
+  }
+
+  /** relu(x) + slope * min(x, 0), the slope broadcast in the IR's axis order. */
+  private TfValue pRelu(Node n) {
+    TfValue x = value(n.input(0));
+    requireFloat(n, x);
+    int r = x.rank();
+    Shape ys = shape(n.output());
+    Output<?> in = materialize(x, identity(r));
+    TfValue neg = TfValue.of(b.op("Minimum", name("prelu_neg")).in(in).in(b.scalar(name("prelu_zero"), 0f)).build(),
+        identity(r), DataType.FLOAT32, ys);
+    TfValue scaled = binary(n, "Mul", neg, value(n.input(1)), ys);
+    Output<?> y = b.op("AddV2", name("prelu")).in(b.op("Relu", name("prelu_pos")).in(in).build())
+        .in(materialize(scaled, identity(r))).build();
+    return TfValue.of(y, identity(r), DataType.FLOAT32, ys);
+  }
+
+  /** ResizeNearestNeighbor / ResizeBilinear on channels-last data; ONNX's coordinate modes map to their two flags. */
+  private TfValue resize(Node n, Op.Resize op) {
+    String why = refusal(op);
+    if (why != null) {
+      throw unsupported(n, why);
+    }
+    TfValue x = value(n.input(0));
+    Shape ys = shape(n.output());
+    if (ys.dim(2) == Shape.UNKNOWN || ys.dim(3) == Shape.UNKNOWN) {
+      throw unsupported(n, "the tf backend resizes to a known height and width only");
+    }
+    Output<?> in = materialize(x, channelsLast(4));
+    Output<?> size = b.ints(name("resize_size"), ys.dim(2), ys.dim(3));
+    Output<?> y;
+    if (op.mode().equals("nearest")) {
+      y = b.op("ResizeNearestNeighbor", name("resize")).in(in).in(size).attr("align_corners", false)
+          .attr("half_pixel_centers", false).build();
+    } else {
+      requireFloat(n, x);
+      boolean align = op.coordinateMode().equals("align_corners");
+      boolean half = op.coordinateMode().equals("half_pixel") || op.coordinateMode().equals("pytorch_half_pixel");
+      y = b.op("ResizeBilinear", name("resize")).in(in).in(size).attr("align_corners", align)
+          .attr("half_pixel_centers", half).build();
+    }
+    return TfValue.of(y, channelsLastPerm(4), x.type, ys);
+  }
+
+  /** In the IR's axis order: PadV2 (constant) or MirrorPad REFLECT, which is ONNX's reflect. */
+  private TfValue pad(Node n, Op.Pad op) {
+    String why = refusal(op);
+    if (why != null) {
+      throw unsupported(n, why);
+    }
+    TfValue x = value(n.input(0));
+    requireFloat(n, x);
+    int r = x.rank();
+    Output<?> in = materialize(x, identity(r));
+    int[] p = new int[2 * r];
+    for (int i = 0; i < r; i++) {
+      p[2 * i] = op.pads().get(i);
+      p[2 * i + 1] = op.pads().get(i + r);
+    }
+    Output<?> pads = b.ints(name("paddings"), Shape.of(r, 2), p);
+    Output<?> y = op.mode().equals("constant")
+        ? b.op("PadV2", name("pad")).in(in).in(pads).in(b.scalar(name("pad_value"), op.value())).build()
+        : b.op("MirrorPad", name("pad")).in(in).in(pads).attr("mode", "REFLECT").build();
+    return TfValue.of(y, identity(r), DataType.FLOAT32, shape(n.output()));
+  }
+
+  /** StridedSlice in the IR's axis order, bounds resolved on the known sizes (end_mask where a negative step runs past 0). */
+  private TfValue slice(Node n, Op.Slice op) {
+    TfValue x = value(n.input(0));
+    int r = x.rank();
+    Shape xs = x.shape;
+    int[] begin = new int[r];
+    int[] end = new int[r];
+    int[] strides = new int[r];
+    long endMask = 0;
+    for (int a = 0; a < r; a++) {
+      strides[a] = 1;
+      endMask |= 1L << a;
+    }
+    for (int i = 0; i < op.axes().length(); i++) {
+      int a = op.axes().get(i) < 0 ? op.axes().get(i) + r : op.axes().get(i);
+      if (xs.dim(a) == Shape.UNKNOWN) {
+        throw unsupported(n, "the tf backend slices axes of known size only");
+      }
+      int step = op.steps().get(i);
+      int[] bounds = ShapeInference.sliceBounds(xs.dim(a), op.starts().get(i), op.ends().get(i), step);
+      begin[a] = bounds[0];
+      end[a] = bounds[0] + bounds[1] * step;
+      strides[a] = step;
+      if (end[a] >= 0) {
+        endMask &= ~(1L << a);
+      }
+    }
+    Output<?> in = materialize(x, identity(r));
+    Output<?> y = b.op("StridedSlice", name("slice")).in(in).in(b.ints(name("begin"), begin)).in(b.ints(name("end"), end))
+        .in(b.ints(name("strides"), strides)).attr("end_mask", endMask).build();
+    return TfValue.of(y, identity(r), x.type, shape(n.output()));
+  }
+
+  /** In the IR's axis order, so that the kept axes need no layout bookkeeping. */
+  private TfValue reduceMean(Node n, Op.ReduceMean op) {
+    TfValue x = value(n.input(0));
+    requireFloat(n, x);
+    int rank = x.rank();
+    int[] axes = op.axes().toArray();
+    if (axes.length == 0) {
+      axes = identity(rank);
+    }
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = axes[i] < 0 ? axes[i] + rank : axes[i];
+    }
+    Output<?> in = materialize(x, identity(rank));
+    Output<?> y = b.op("Mean", name("reduce_mean")).in(in).in(b.ints(name("axes"), axes)).attr("keep_dims", op.keepDims()).build();
+    Shape ys = shape(n.output());
+    return TfValue.of(y, identity(ys.rank()), DataType.FLOAT32, ys);
   }
 
   /** Flatten and Reshape: both read the IR's row-major order, so the input is brought to IR order first. */

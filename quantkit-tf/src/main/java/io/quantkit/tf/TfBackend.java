@@ -42,6 +42,10 @@ public final class TfBackend implements Backend {
     List<UnsupportedNode> out = new ArrayList<>(Backend.super.check(graph));
     Map<String, ValueInfo> info = ShapeInference.infer(graph);
     for (Node n : graph.nodes()) {
+      String why = GraphTranslator.refusal(n.op());
+      if (why != null) {
+        out.add(new UnsupportedNode(n.name(), n.op().type(), why));
+      }
       // Mirrors GraphTranslator.lrn: TensorFlow's LRN window is symmetric and channels-last 4-D.
       if (n.op() instanceof Op.Lrn lrn && (info.get(n.input(0)).shape().rank() != 4 || lrn.size() % 2 == 0)) {
         out.add(new UnsupportedNode(n.name(), n.op().type(),
