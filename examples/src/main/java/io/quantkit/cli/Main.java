@@ -18,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
       QuantizeCommand.class,
       InspectCommand.class,
       SweepCommand.class,
+      SensitivityCommand.class,
       DebugCommand.class, PlaygroundCommand.class,
       FuzzCommand.class,
       SoakCommand.class,

@@ -60,6 +60,8 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Mixin QuantizeJob.Options job = new QuantizeJob.Options();
 
+  @Mixin AccuracyOptions accuracy = new AccuracyOptions();
+
   @Option(names = "--plan", paramLabel = "FILE", description = "Also write the quantization plan JSON here.")
   Path planFile;
 
@@ -73,6 +75,9 @@ final class QuantizeCommand implements Callable<Integer> {
       if (spark != null) {
         throw new IllegalArgumentException("--spark calibrates for --out FILE; the whole job (without --out) runs on this machine");
       }
+      if (accuracy.any()) {
+        throw new IllegalArgumentException("--equalize, --bias-correction, --max-drop and --max-flips need --out");
+      }
       return new QuantizeJob(this).call();
     }
     PrintWriter stdout = spec.commandLine().getOut();
@@ -85,11 +90,18 @@ final class QuantizeCommand implements Callable<Integer> {
     } else {
       QuantizationOptions.CalibrationSet calib = quant.calibrationSet(calibData, input, fp32, model.model == null);
       calib.warnings().forEach(w -> stdout.println("warning: " + w));
-      Calibration calibration = quant.calibration(RunnerOptions.builder().threads(common.threads).build(),
-          new Progress(spec.commandLine().getErr(), "calibrate")::update);
-      plan = spark == null ? calibration.calibrate(fp32, calib.dataset(), Backends.named(calibBackend))
+      RunnerOptions runnerOptions = RunnerOptions.builder().threads(common.threads).build();
+      Calibration calibration = quant.calibration(runnerOptions, new Progress(spec.commandLine().getErr(), "calibrate")::update);
+      if (spark != null && accuracy.equalize) {
+        throw new IllegalArgumentException("--equalize calibrates the equalized graph on this machine; leave out --spark");
+      }
+      // validation images get the calibration data's preprocessing
+      accuracy.opener = d -> d.openAll(input, fp32.inputs(), null);
+      Graph target = accuracy.beforeCalibration(fp32, calibData, quant.calibSize, stdout);
+      plan = spark == null ? calibration.calibrate(target, calib.dataset(), Backends.named(calibBackend))
           : SparkRuns.calibrate(spark, model.path(), quant, quant.calibrationSpec(calibData, input, fp32), calibBackend,
               common.threads);
+      plan = accuracy.afterCalibration(fp32, plan, calib.dataset(), quant.calibSize, calibData, calibBackend, runnerOptions, stdout);
       QuantPlan.Builder withData = plan.toBuilder().metadata("calibration.sampling", calib.sampling());
       // raw pixels are the default: plans and models of the default stay as they were
       if (!calib.preprocessing().equals("raw")) {
@@ -125,7 +137,8 @@ final class QuantizeCommand implements Callable<Integer> {
         description = "Seed of the class-balanced sample taken from an image folder (default ${DEFAULT-VALUE}).")
     long calibSeed;
 
-    @Option(names = "--method", defaultValue = "minmax", description = "minmax, percentile, entropy or mse (default ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "minmax",
+        description = "minmax, percentile, entropy, mse or auto (per tensor, the one with the best SQNR; default ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--percentile", defaultValue = "99.99", description = "Percentile for --method percentile (default ${DEFAULT-VALUE}).")
@@ -149,6 +162,11 @@ final class QuantizeCommand implements Callable<Integer> {
         description = "Calibration samples per inference call (default ${DEFAULT-VALUE}; a model with a fixed batch dimension gets its own).")
     int calibBatchSize = 50;
 
+    @Option(names = "--seven-bit-input", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Quantize the model input with 7 of its 8 bits (default: safe from int16 saturation on x86 CPUs "
+            + "without VNNI); --no-seven-bit-input uses all 8 bits (better accuracy on VNNI CPUs and other backends).")
+    boolean sevenBitInput = true;
+
     @Option(names = "--pad-input-channels", paramLabel = "N", defaultValue = "0",
         description = "Zero-pad the input channels of quantized convolutions reading the model input to a multiple of N "
             + "(0: off). Same outputs; ONNX Runtime's x86 integer convolution needs a multiple of 4 (ResNet8: INT8 1.58x -> 1.79x FP32).")
@@ -160,11 +178,15 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--exclude-op-types", split = ",", paramLabel = "OP", description = "Op types to keep in FP32, e.g. Add,Gemm.")
     List<String> excludeOpTypes = List.of();
 
+    boolean auto() {
+      return method.equalsIgnoreCase("auto");
+    }
+
     CalibrationMethod method() {
       try {
         return CalibrationMethod.valueOf(method.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--method must be minmax, percentile, entropy or mse, not '" + method + "'");
+        throw new IllegalArgumentException("--method must be minmax, percentile, entropy, mse or auto, not '" + method + "'");
       }
     }
 
@@ -177,9 +199,13 @@ final class QuantizeCommand implements Callable<Integer> {
     }
 
     Calibration calibration(RunnerOptions runnerOptions, io.quantkit.quant.CalibrationListener listener) {
-      return Calibration.builder()
-          .method(method())
-          .percentile(percentile)
+      Calibration.Builder b = Calibration.builder();
+      if (auto()) {
+        b.estimator(new io.quantkit.quant.AutoRangeEstimator(percentile));
+      } else {
+        b.method(method()).percentile(percentile);
+      }
+      return b
           .calibSize(calibSize)
           .batchSize(calibBatchSize)
           .perChannelWeights(perChannel)
@@ -187,6 +213,7 @@ final class QuantizeCommand implements Callable<Integer> {
           .symmetricActivations(symmetricActivations)
           .reduceWeightRange(reduceWeightRange)
           .padInputChannels(padInputChannels)
+          .saturationSafeInput(sevenBitInput)
           .excludeNodes(exclude)
           .excludeOpTypes(excludeOpTypes)
           .runnerOptions(runnerOptions)
@@ -250,7 +277,8 @@ final class QuantizeCommand implements Callable<Integer> {
     }
 
     String describe() {
-      return method().name().toLowerCase(Locale.ROOT) + (method() == CalibrationMethod.PERCENTILE ? " " + percentile : "")
+      return (auto() ? "auto" : method().name().toLowerCase(Locale.ROOT))
+          + (!auto() && method() == CalibrationMethod.PERCENTILE ? " " + percentile : "")
           + ", " + activationType().name().toLowerCase(Locale.ROOT) + (symmetricActivations ? " symmetric" : "")
           + " activations, " + (perChannel ? "per-channel" : "per-tensor") + " int8 weights"
           + (reduceWeightRange ? " in [-64, 64]" : "");

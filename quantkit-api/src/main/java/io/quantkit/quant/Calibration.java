@@ -360,13 +360,21 @@ public final class Calibration {
     }
     Map<String, TensorRange> ranges = new ConcurrentHashMap<>();
     Map<String, RuntimeException> failed = new ConcurrentHashMap<>();
+    Map<String, AutoRangeEstimator.Choice> choices = new ConcurrentHashMap<>();
     RangeEstimator.Target target = new RangeEstimator.Target(options.activationType(), options.symmetricActivations());
     // Estimators are independent per tensor and the histogram searches are the costly part.
     pool.forEach(tensors, t -> {
       TensorStatistics s = byName.get(t);
       boolean raw = p.isGraphInput(t) || !s.hasHistogram() && estimator.needsHistogram();
       try {
-        TensorRange r = raw ? RangeEstimators.minMax(s) : estimator.estimate(s, target);
+        TensorRange r;
+        if (!raw && estimator instanceof AutoRangeEstimator auto) {
+          AutoRangeEstimator.Choice c = auto.choose(s, target);
+          choices.put(t, c);
+          r = c.range();
+        } else {
+          r = raw ? RangeEstimators.minMax(s) : estimator.estimate(s, target);
+        }
         if (r == null) {
           throw new CalibrationException("estimator '" + estimator.name() + "' returned no range for tensor '" + t + "'");
         }
@@ -406,6 +414,12 @@ public final class Calibration {
     }
     for (int i = 0; i < warnings.size(); i++) {
       plan.metadata("warning." + (i + 1), warnings.get(i));
+    }
+    // --method auto: which estimator each tensor got, and why
+    for (String t : tensors) {
+      if (choices.containsKey(t)) {
+        plan.metadata("estimator." + t, choices.get(t).describe());
+      }
     }
     return plan.build();
   }

@@ -74,7 +74,8 @@ public final class Qdq {
    */
   public static QuantizationResult quantize(Graph fp32, QuantPlan plan, QuantOptions options) {
     Preconditions.checkNotNull(plan, "plan");
-    Graph folded = GraphSimplification.forQuantization(fp32, options.simplifyGraph());
+    // the plan's weight and activation parameters were computed on the adjusted graph
+    Graph folded = plan.adjustments().apply(GraphSimplification.forQuantization(fp32, options.simplifyGraph()));
     Exclusions.check(fp32, folded, options);
     QdqPlacement p = QdqPlacement.of(folded, options);
     Map<String, QuantParams> activations = new HashMap<>();
@@ -95,7 +96,8 @@ public final class Qdq {
     if (options.padInputChannels() > 0) {
       graph = io.quantkit.ir.passes.ConvChannelPadding.apply(graph, options.padInputChannels());
     }
-    QuantPlan.Builder used = QuantPlan.builder(fp32.name()).options(options).calibration(plan.calibration());
+    QuantPlan.Builder used = QuantPlan.builder(fp32.name()).options(options).calibration(plan.calibration())
+        .adjustments(plan.adjustments());
     layers.tensors.forEach(used::put);
     plan.observations().forEach((t, o) -> {
       if (layers.tensors.containsKey(t)) {

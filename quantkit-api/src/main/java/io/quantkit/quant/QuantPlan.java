@@ -32,7 +32,7 @@ import java.util.Set;
  *
  * <p>Thread-safety: immutable and thread-safe; its {@link Builder} is not.
  */
-@JsonPropertyOrder({"format", "graph", "calibration", "options", "tensors", "observations", "metadata"})
+@JsonPropertyOrder({"format", "graph", "calibration", "options", "adjustments", "tensors", "observations", "metadata"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class QuantPlan {
   /**
@@ -42,6 +42,12 @@ public final class QuantPlan {
   public static final String FORMAT = "quantkit.quant-plan/2";
   /** The previous format, still read. */
   static final String FORMAT_V1 = "quantkit.quant-plan/1";
+  /**
+   * The format of a plan with {@link #adjustments()} (weights or biases edited by equalization or
+   * bias correction); plans without them keep writing {@link #FORMAT}, so older readers still
+   * read every plan they can apply.
+   */
+  public static final String FORMAT_V3 = "quantkit.quant-plan/3";
 
   private final String graph;
   private final CalibrationInfo calibration;
@@ -49,6 +55,7 @@ public final class QuantPlan {
   private final ImmutableMap<String, QuantParams> tensors;
   private final ImmutableMap<String, Observation> observations;
   private final ImmutableMap<String, String> metadata;
+  private final GraphAdjustments adjustments;
 
   /**
    * How the activation ranges were obtained: the {@link RangeEstimator}'s name and parameters,
@@ -109,10 +116,12 @@ public final class QuantPlan {
       @JsonProperty("graph") String graph,
       @JsonProperty("calibration") CalibrationInfo calibration,
       @JsonProperty("options") QuantOptions options,
+      @JsonProperty("adjustments") GraphAdjustments adjustments,
       @JsonProperty("tensors") Map<String, QuantParams> tensors,
       @JsonProperty("observations") Map<String, Observation> observations,
       @JsonProperty("metadata") Map<String, String> metadata) {
-    JsonFiles.checkFormat(format, "quantization plan", Set.of(FORMAT, FORMAT_V1));
+    JsonFiles.checkFormat(format, "quantization plan", Set.of(FORMAT, FORMAT_V1, FORMAT_V3));
+    this.adjustments = adjustments == null ? GraphAdjustments.none() : adjustments;
     this.graph = graph == null ? "" : graph;
     this.calibration = calibration;
     this.options = options == null ? QuantOptions.defaults() : options;
@@ -126,7 +135,7 @@ public final class QuantPlan {
   }
 
   public Builder toBuilder() {
-    Builder b = new Builder(graph).options(options).calibration(calibration);
+    Builder b = new Builder(graph).options(options).calibration(calibration).adjustments(adjustments);
     b.tensors.putAll(tensors);
     b.observations.putAll(observations);
     b.metadata.putAll(metadata);
@@ -135,7 +144,22 @@ public final class QuantPlan {
 
   @JsonProperty("format")
   String format() {
-    return FORMAT;
+    return adjustments.isEmpty() ? FORMAT : FORMAT_V3;
+  }
+
+  /**
+   * Edits of the BatchNorm-folded graph's weights and biases that the plan's parameters were
+   * computed for ({@link Equalization}, {@link BiasCorrection}); {@link Qdq} applies them first.
+   * Empty for a plain calibration.
+   */
+  @JsonIgnore
+  public GraphAdjustments adjustments() {
+    return adjustments;
+  }
+
+  @JsonProperty("adjustments")
+  GraphAdjustments adjustmentsJson() {
+    return adjustments.isEmpty() ? null : adjustments;
   }
 
   /** Name of the graph the plan was made for. */
@@ -217,12 +241,13 @@ public final class QuantPlan {
     }
     QuantPlan p = (QuantPlan) o;
     return graph.equals(p.graph) && Objects.equals(calibration, p.calibration) && options.equals(p.options)
-        && tensors.equals(p.tensors) && observations.equals(p.observations) && metadata.equals(p.metadata);
+        && tensors.equals(p.tensors) && observations.equals(p.observations) && metadata.equals(p.metadata)
+        && adjustments.equals(p.adjustments);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(graph, calibration, options, tensors, observations, metadata);
+    return Objects.hash(graph, calibration, options, tensors, observations, metadata, adjustments);
   }
 
   @Override
@@ -238,6 +263,7 @@ public final class QuantPlan {
     private final Map<String, QuantParams> tensors = new LinkedHashMap<>();
     private final Map<String, Observation> observations = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
+    private GraphAdjustments adjustments = GraphAdjustments.none();
 
     private Builder(String graph) {
       this.graph = Preconditions.checkNotNull(graph);
@@ -245,6 +271,12 @@ public final class QuantPlan {
 
     public Builder options(QuantOptions value) {
       this.options = Preconditions.checkNotNull(value);
+      return this;
+    }
+
+    /** Weight and bias edits the parameters were computed for (none by default). */
+    public Builder adjustments(GraphAdjustments value) {
+      this.adjustments = Preconditions.checkNotNull(value);
       return this;
     }
 
@@ -275,7 +307,7 @@ public final class QuantPlan {
     }
 
     public QuantPlan build() {
-      return new QuantPlan(FORMAT, graph, calibration, options, tensors, observations, metadata);
+      return new QuantPlan(FORMAT, graph, calibration, options, adjustments, tensors, observations, metadata);
     }
   }
 }
