@@ -36,7 +36,8 @@ import java.util.Set;
  *       quantized anyway or a quantized op reads their output; the output then shares the
  *       input's scale and zero point, so ONNX Runtime drops the Q/DQ pair and moves bytes.
  *   <li>FLOAT — everything else (Softmax by design, BatchNorm that could not be folded, ops
- *       without an ONNX Runtime integer kernel such as Sum, LRN and HardSwish, excluded nodes).
+ *       without an ONNX Runtime integer kernel such as Sum, LRN and HardSwish, convolutions whose
+ *       ONNX Runtime integer kernel is wrong ({@link #integerConvProblem}), excluded nodes).
  * </ul>
  */
 final class QdqPlacement {
@@ -257,7 +258,14 @@ final class QdqPlacement {
 
     @Override
     public BaseRole conv(Op.Conv op) {
-      return weighted();
+      BaseRole r = weighted();
+      if (r.role() == Role.WEIGHTED) {
+        String why = integerConvProblem(g.initializer(n.input(1)).orElseThrow().shape(), op.groups());
+        if (why != null) {
+          return new BaseRole(Role.FLOAT, why, null);
+        }
+      }
+      return r;
     }
 
     @Override
@@ -377,6 +385,28 @@ final class QdqPlacement {
       return "its bias '" + n.input(2) + "' is not a constant FLOAT32 initializer";
     }
     return null;
+  }
+
+  /**
+   * Convolution shapes whose fused integer kernel is wrong, not merely imprecise: ONNX Runtime 1.23's
+   * QLinearConv on x86 (seen with AVX2, UINT8 x INT8, per-channel and per-tensor weights alike)
+   * writes saturated garbage into about 1 % of the outputs (in the channels past 16) when a group
+   * has 17 to 31 output channels, unless the convolution is ungrouped and both channel counts are
+   * multiples of 4. Measured with quantkit-onnx's {@code ConvIntegerKernelShapesTest}; ShuffleNet's 3 -> 24 stem and its grouped
+   * 1x1 convolutions with 28 output channels per group took its logits from 33 dB SQNR (exact QDQ
+   * arithmetic) to 11 dB. 16, 32 or more output channels per group, and depthwise convolutions,
+   * were exact. Such a convolution stays FP32; its neighbours stay INT8.
+   */
+  static String integerConvProblem(io.quantkit.tensor.Shape weight, int groups) {
+    int out = weight.dim(0) / groups;
+    int in = weight.dim(1);
+    if (out <= 16 || out >= 32 || (groups == 1 && in % 4 == 0 && out % 4 == 0)) {
+      return null;
+    }
+    return (groups == 1 ? in + " input and " + out + " output channels" : in + " input and " + out
+        + " output channels per group (" + groups + " groups)") + ": ONNX Runtime's x86 integer convolution"
+        + " computes wrong values for 17 to 31 output channels per group unless ungrouped with channel counts"
+        + " that are multiples of 4";
   }
 
   static boolean isFloatInit(Graph g, String name) {

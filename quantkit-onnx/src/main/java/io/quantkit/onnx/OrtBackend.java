@@ -118,6 +118,11 @@ public final class OrtBackend implements Backend {
         so.setIntraOpNumThreads(options.threads());
       }
       so.setOptimizationLevel(optLevel(options.optimization()));
+      // ONNX Runtime 1.20+ quantizes by itself (per tensor, symmetric) the float weight of any
+      // Conv/Gemm whose input comes from a DequantizeLinear, which then fuses into an integer
+      // kernel: a convolution the quantizer kept FP32 (excluded, or a shape whose integer kernel
+      // is wrong, see QdqPlacement) would run INT8 anyway, with coarser weights than asked for.
+      so.addConfigEntry("optimization.disable_specified_optimizers", "WeightBiasQuantization");
       if (!ortOptions.prepackWeights()) {
         so.addConfigEntry("session.disable_prepacking", "1");
       }
