@@ -389,7 +389,7 @@ final class QdqPlacement {
 
   /**
    * Convolution shapes whose fused integer kernel is wrong, not merely imprecise: ONNX Runtime 1.23's
-   * QLinearConv on x86 (seen with AVX2, UINT8 x INT8, per-channel and per-tensor weights alike)
+   * QLinearConv on x86 (seen on an Intel Xeon with AVX-512 VNNI and AMX-INT8, UINT8 x INT8, per-channel and per-tensor weights alike)
    * writes saturated garbage into about 1 % of the outputs (in the channels past 16) when a group
    * has 17 to 31 output channels, unless the convolution is ungrouped and both channel counts are
    * multiples of 4. Measured with quantkit-onnx's {@code ConvIntegerKernelShapesTest}; ShuffleNet's 3 -> 24 stem and its grouped

@@ -30,12 +30,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Convolution shapes on which ONNX Runtime's fused integer convolution (QLinearConv, x86 AVX2,
+ * Convolution shapes on which ONNX Runtime's fused integer convolution (QLinearConv, x86: seen on an Intel Xeon with AVX-512 VNNI and AMX-INT8,
  * UINT8 x INT8 per channel) writes wrong values: 17 to 31 output channels per group, unless the
  * convolution is ungrouped with channel counts that are multiples of 4 (ShuffleNet's 3 -> 24 stem
  * and its grouped 1x1 convolutions with 28 output channels per group). Quantized, the first five
  * rows put 0.6 to 1.1 % of their outputs up to 255 steps away from the exact QDQ arithmetic on an
- * AVX2 machine (this test fails so without the placement rule); the quantizer keeps them FP32, and
+ * Xeon (this test fails so without the placement rule); the quantizer keeps them FP32, and
  * quantizes the neighbouring shapes, which the kernel computes exactly. Either way ONNX Runtime's optimized INT8 graph must
  * agree with the reference executor's QDQ arithmetic within 1.5 output steps, and a convolution kept
  * FP32 must stay FP32 on ONNX Runtime although it reads a DequantizeLinear.
