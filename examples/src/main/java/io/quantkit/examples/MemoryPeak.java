@@ -80,8 +80,12 @@ public final class MemoryPeak {
       }
       resetPeak();
     }
-    QuantPlan plan = Calibration.builder().runnerOptions(runnerOptions).build().calibrate(fp32, CalibrationData.of("random", batches), ort);
-    report("calibrate (" + images + " images, ORT)", size);
+    // -Dmemorypeak.calibBackend=reference: calibrate on the pure-Java executor, as the CLI does by default
+    String calibName = System.getProperty("memorypeak.calibBackend", "onnx");
+    Backend calibBackend = Backends.named(calibName);
+    QuantPlan plan = Calibration.builder().runnerOptions(calibName.equals("onnx") ? runnerOptions : RunnerOptions.defaults())
+        .build().calibrate(fp32, CalibrationData.of("random", batches), calibBackend);
+    report("calibrate (" + images + " images, " + calibName + ")", size);
 
     resetPeak();
     QuantizationResult int8 = Qdq.quantize(fp32, plan);

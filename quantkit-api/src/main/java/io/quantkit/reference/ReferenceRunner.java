@@ -42,6 +42,13 @@ public final class ReferenceRunner implements Runner {
   private final Graph graph;
   private final Workers workers;
   private final Map<String, Value> constants = new HashMap<>();
+  /**
+   * FLOAT32 initializers of at least {@link #LARGE_CONSTANT_BYTES}, kept as the graph's tensors
+   * (often views of the model file) and copied into an array only while the node reading them
+   * runs: a second resident copy of every weight would cost as much memory as the model itself.
+   */
+  private final Map<String, Tensor> largeConstants = new HashMap<>();
+  static final long LARGE_CONSTANT_BYTES = 16L << 20;
   /** Index of the last node reading each tensor, to drop intermediates as soon as possible. */
   private final Map<String, Integer> lastUse = new HashMap<>();
   private final Set<String> allTensors = new HashSet<>();
@@ -56,7 +63,13 @@ public final class ReferenceRunner implements Runner {
     Map<String, ValueInfo> info = ShapeInference.infer(graph);
     UnsupportedOpsException.throwIfAny("backend '" + ReferenceBackend.NAME + "' cannot run graph '" + graph.name() + "'",
         unsupported(graph, info));
-    graph.initializers().forEach((name, t) -> constants.put(name, Value.fromTensor(t)));
+    graph.initializers().forEach((name, t) -> {
+      if (t.type() == DataType.FLOAT32 && 4L * t.size() >= LARGE_CONSTANT_BYTES) {
+        largeConstants.put(name, t);
+      } else {
+        constants.put(name, Value.fromTensor(t));
+      }
+    });
     List<Node> nodes = graph.nodes();
     for (int i = 0; i < nodes.size(); i++) {
       for (String in : nodes.get(i).inputs()) {
@@ -120,7 +133,12 @@ public final class ReferenceRunner implements Runner {
       Value[] args = new Value[n.inputs().size()];
       for (int j = 0; j < args.length; j++) {
         String name = n.inputs().get(j);
-        args[j] = name.isEmpty() ? null : live.get(name);
+        if (name.isEmpty()) {
+          args[j] = null;
+        } else {
+          Tensor large = largeConstants.get(name);
+          args[j] = large != null ? Value.fromTensor(large) : live.get(name);
+        }
       }
       live.put(n.output(), execute(n, args, info.get(n.output()).shape()));
       for (String in : n.inputs()) {

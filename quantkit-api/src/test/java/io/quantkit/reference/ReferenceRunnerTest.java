@@ -143,4 +143,39 @@ class ReferenceRunnerTest {
     r.close();
     assertThrows(BackendException.class, () -> r.run(Tensor.ofFloats(Shape.of(1, 2), 1, 2)));
   }
+
+  /**
+   * A weight of 16 MB or more stays the graph's tensor and is copied only while a node reads it:
+   * two Gemms read one 2048 x 2048 weight (2 on the diagonal, 1 in the last column), over three
+   * runs, and every result is the hand-computed one.
+   */
+  @Test
+  void largeWeightsAreReadWhereTheyAreOnEveryRun() {
+    int n = 2048;
+    assertTrue(4L * n * n >= ReferenceRunner.LARGE_CONSTANT_BYTES);
+    java.nio.FloatBuffer w = java.nio.ByteBuffer.allocateDirect(4 * n * n).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+    for (int i = 0; i < n; i++) {
+      w.put(i * n + i, 2f);
+      w.put(i * n + n - 1, w.get(i * n + n - 1) + 1f);
+    }
+    Graph g = Graph.builder("big")
+        .input(new ValueInfo("x", DataType.FLOAT32, Shape.of(1, n)))
+        .initializer("w", Tensor.viewOf(Shape.of(n, n), w))
+        .node(Node.of("g1", new Op.Gemm(1f, 1f, false, false), List.of("x", "w"), List.of("h")))
+        .node(Node.of("g2", new Op.Gemm(1f, 1f, false, false), List.of("h", "w"), List.of("y")))
+        .output("y").build();
+    float[] x = new float[n];
+    java.util.Arrays.fill(x, 1f);
+    // h = x W: 2 in columns 0..n-2, 2 + (n - 1) + ... : column n-1 sums x_i * (1 + [i == n-1] * 2) = n + 2
+    // y = h W: columns 0..n-2: 2 * 2 = 4; column n-1: sum_i h_i + 2 h_{n-1} = 2 (n - 1) + 3 (n + 2)
+    try (Runner r = new ReferenceBackend().compile(g, RunnerOptions.defaults())) {
+      for (int run = 0; run < 3; run++) {
+        float[] y = r.run(Map.of("x", Tensor.wrapFloats(Shape.of(1, n), x))).get("y").toFloatArray();
+        assertEquals(4f, y[0]);
+        assertEquals(4f, y[n - 2]);
+        assertEquals(2f * (n - 1) + 3f * (n + 2), y[n - 1]);
+      }
+      assertSame(g.initializers().get("w"), r.graph().initializers().get("w"));
+    }
+  }
 }
