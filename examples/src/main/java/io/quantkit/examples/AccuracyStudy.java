@@ -6,6 +6,8 @@ import io.quantkit.backend.Runner;
 import io.quantkit.data.Batch;
 import io.quantkit.data.Cifar10;
 import io.quantkit.data.Dataset;
+import io.quantkit.data.Datasets;
+import io.quantkit.data.Preprocessing;
 import io.quantkit.ir.Graph;
 import io.quantkit.model.Models;
 import io.quantkit.quant.AccuracyFallback;
@@ -21,8 +23,6 @@ import io.quantkit.quant.Qdq;
 import io.quantkit.quant.QuantPlan;
 import io.quantkit.quant.SensitivityReport;
 import io.quantkit.quant.ValidationSet;
-import io.quantkit.tensor.Shape;
-import io.quantkit.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -238,67 +238,8 @@ public final class AccuracyStudy {
     return all;
   }
 
-  /**
-   * {@code base} resized to {@code size} x {@code size} (bilinear, half-pixel centres) and divided
-   * by 255: the VWW model's input convention, applied here until the CLI has preprocessing flags.
-   */
+  /** {@code base} resized to {@code size} x {@code size} (bilinear, half-pixel centres) and divided by 255: VWW's input convention. */
   static Dataset resized(Dataset base, int size) {
-    return new Dataset() {
-      @Override
-      public String name() {
-        return base.name() + " resized " + size + "x" + size + " /255";
-      }
-
-      @Override
-      public int size() {
-        return base.size();
-      }
-
-      @Override
-      public List<String> classNames() {
-        return base.classNames();
-      }
-
-      @Override
-      public Shape imageShape() {
-        return Shape.of(size, size, base.imageShape().dim(2));
-      }
-
-      @Override
-      public int label(int index) {
-        return base.label(index);
-      }
-
-      @Override
-      public Batch batch(int from, int to) {
-        Batch b = base.batch(from, to);
-        int h = base.imageShape().dim(0);
-        int w = base.imageShape().dim(1);
-        int ch = base.imageShape().dim(2);
-        float[] in = b.images().toFloatArray();
-        int n = to - from;
-        float[] o = new float[n * size * size * ch];
-        for (int i = 0; i < n; i++) {
-          for (int y = 0; y < size; y++) {
-            double sy = Math.max(0, (y + 0.5) * h / size - 0.5);
-            int y0 = (int) sy;
-            int y1 = Math.min(h - 1, y0 + 1);
-            double fy = sy - y0;
-            for (int x = 0; x < size; x++) {
-              double sx = Math.max(0, (x + 0.5) * w / size - 0.5);
-              int x0 = (int) sx;
-              int x1 = Math.min(w - 1, x0 + 1);
-              double fx = sx - x0;
-              for (int c = 0; c < ch; c++) {
-                double v = (1 - fy) * ((1 - fx) * in[((i * h + y0) * w + x0) * ch + c] + fx * in[((i * h + y0) * w + x1) * ch + c])
-                    + fy * ((1 - fx) * in[((i * h + y1) * w + x0) * ch + c] + fx * in[((i * h + y1) * w + x1) * ch + c]);
-                o[((i * size + y) * size + x) * ch + c] = (float) (v / 255.0);
-              }
-            }
-          }
-        }
-        return new Batch(Tensor.wrapFloats(Shape.of(n, size, size, ch), o), b.labels());
-      }
-    };
+    return Datasets.preprocess(base, Preprocessing.parse("resize=" + size + "x" + size + ",scale=1/255"));
   }
 }
